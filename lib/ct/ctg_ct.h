@@ -1,0 +1,351 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
+#ifndef CTG_CT_H_
+#define CTG_CT_H_
+
+/**
+ * @file
+ * Connection tracking with Linux nf_conntrack semantics (see lib/ct/README.md).
+ *
+ * A shard is one worker's connection table: fixed-size entries in a preallocated pool,
+ * one index entry per connection keyed by the direction-independent (normalised) tuple,
+ * one writer (the owner worker), no heap allocation per packet. Time is always passed in
+ * by the caller in nanoseconds.
+ */
+
+#include <stdbool.h>
+#include <stdint.h>
+#include <stdio.h>
+
+#include "ctg_common.h"
+#include "ctg_param.h"
+#include "ctg_pkt.h"
+
+/** An IPv4 or IPv6 address; IPv4 uses the first 4 bytes, the rest are zero. */
+union ctg_addr {
+	uint8_t b[16];
+	uint32_t w[4];
+	uint64_t q[2];
+};
+
+/**
+ * A connection tuple in one direction. Ports are in host order. ICMP/ICMPv6:
+ * sport = identifier, dport = type << 8 | code. GRE and generic: ports are 0.
+ */
+struct ctg_ct_tuple {
+	union ctg_addr src;
+	union ctg_addr dst;
+	uint16_t sport;
+	uint16_t dport;
+	uint8_t proto;
+	uint8_t family; /**< 4 or 6 */
+	uint16_t zone;
+};
+
+enum ctg_ct_dir {
+	CTG_CT_DIR_ORIG,
+	CTG_CT_DIR_REPLY,
+	CTG_CT_DIR_COUNT
+};
+
+/** What rules see: the user-land states of the Iptables Tutorial, chapter 7. */
+enum ctg_ct_state {
+	CTG_CT_INVALID,
+	CTG_CT_NEW,
+	CTG_CT_ESTABLISHED,
+	CTG_CT_RELATED,
+	CTG_CT_UNTRACKED,
+	CTG_CT_STATE_COUNT
+};
+
+/** TCP conntrack states, in the kernel's order (TCP_CONNTRACK_*). */
+#define CTG_CT_TCP_STATES(X)                                                             \
+	X(NONE, "NONE")                                                                  \
+	X(SYN_SENT, "SYN_SENT")                                                          \
+	X(SYN_RECV, "SYN_RECV")                                                          \
+	X(ESTABLISHED, "ESTABLISHED")                                                    \
+	X(FIN_WAIT, "FIN_WAIT")                                                          \
+	X(CLOSE_WAIT, "CLOSE_WAIT")                                                      \
+	X(LAST_ACK, "LAST_ACK")                                                          \
+	X(TIME_WAIT, "TIME_WAIT")                                                        \
+	X(CLOSE, "CLOSE")                                                                \
+	X(SYN_SENT2, "SYN_SENT2")
+
+enum ctg_ct_tcp_state {
+#define CTG_CT_X(n, s) CTG_CT_TCP_##n,
+	CTG_CT_TCP_STATES(CTG_CT_X)
+#undef CTG_CT_X
+	CTG_CT_TCP_S_COUNT
+};
+
+/** Status bits, with the kernel's bit numbers (IPS_*), so printing in bit order matches. */
+#define CTG_CT_S_EXPECTED      (1u << 0)
+#define CTG_CT_S_SEEN_REPLY    (1u << 1)
+#define CTG_CT_S_ASSURED       (1u << 2)
+#define CTG_CT_S_CONFIRMED     (1u << 3)
+#define CTG_CT_S_DYING	       (1u << 9)
+#define CTG_CT_S_FIXED_TIMEOUT (1u << 10)
+#define CTG_CT_S_HELPER	       (1u << 13)
+
+/** Per-direction TCP window-tracking state (struct ip_ct_tcp_state). */
+struct ctg_ct_tcp_peer {
+	uint32_t td_end;    /**< max of seq + len */
+	uint32_t td_maxend; /**< max of ack + max(win, 1) */
+	uint32_t td_maxwin; /**< max(win) */
+	uint32_t td_maxack; /**< max of ack */
+	uint8_t td_scale;   /**< window scale factor */
+	uint8_t flags;	    /**< CTG_CT_TCP_F_* */
+};
+
+/* Per-direction TCP flags (IP_CT_TCP_FLAG_* values). */
+#define CTG_CT_TCP_F_WINDOW_SCALE	 0x01
+#define CTG_CT_TCP_F_SACK_PERM		 0x02
+#define CTG_CT_TCP_F_CLOSE_INIT		 0x04
+#define CTG_CT_TCP_F_BE_LIBERAL		 0x08
+#define CTG_CT_TCP_F_DATA_UNACKNOWLEDGED 0x10
+#define CTG_CT_TCP_F_MAXACK_SET		 0x20
+#define CTG_CT_TCP_F_EXP_CHALLENGE_ACK	 0x40
+#define CTG_CT_TCP_F_SIMULTANEOUS_OPEN	 0x80
+
+/** TCP tracking state of a connection (struct ip_ct_tcp). */
+struct ctg_ct_tcp {
+	struct ctg_ct_tcp_peer seen[CTG_CT_DIR_COUNT];
+	uint8_t state;	     /**< enum ctg_ct_tcp_state */
+	uint8_t last_dir;    /**< direction of the last packet */
+	uint8_t retrans;     /**< number of retransmitted packets */
+	uint8_t last_index;  /**< index of the last packet's flag class */
+	uint32_t last_seq;   /**< last sequence number seen in dir */
+	uint32_t last_ack;   /**< last ack number seen in dir */
+	uint32_t last_end;   /**< last seq + len */
+	uint16_t last_win;   /**< last window seen in dir */
+	uint8_t last_wscale; /**< last window scale seen in an ignored SYN */
+	uint8_t last_flags;  /**< last flags seen in an ignored SYN */
+};
+
+/** One connection. Fixed size; lives in the shard's pool. */
+struct ctg_ct_conn {
+	/* Immutable after creation. */
+	struct ctg_ct_tuple orig; /**< original-direction tuple (the reply is its inverse) */
+	uint64_t start_ns;	  /**< creation time */
+	uint32_t id;		  /**< connection id, unique per shard run */
+	uint32_t master;	  /**< pool index + 1 of the master connection, 0 if none */
+	/* Owner worker only (readers on other cores read racy snapshots). */
+	uint64_t expires_ns; /**< absolute expiry time */
+	uint32_t status;     /**< CTG_CT_S_* */
+	uint32_t mark;	     /**< connmark */
+	uint64_t packets[CTG_CT_DIR_COUNT];
+	uint64_t bytes[CTG_CT_DIR_COUNT];
+	uint8_t helper;	     /**< helper id, 0 if none */
+	uint8_t in_use;	     /**< slot holds a live (confirmed or pending) connection */
+	uint16_t gc_next;    /**< reserved */
+	union {
+		struct ctg_ct_tcp tcp;
+		uint8_t sctp_state;
+	} l4;
+};
+
+/**
+ * The conntrack tunables: one table (ct_params.c) names them after the kernel sysctls
+ * (without the net.netfilter. prefix). Timeouts are in seconds.
+ */
+struct ctg_ct_params {
+	uint64_t max;			/**< nf_conntrack_max (per shard) */
+	uint64_t checksum;		/**< nf_conntrack_checksum */
+	uint64_t tcp_loose;		/**< nf_conntrack_tcp_loose */
+	uint64_t tcp_be_liberal;	/**< nf_conntrack_tcp_be_liberal */
+	uint64_t tcp_ignore_invalid_rst; /**< nf_conntrack_tcp_ignore_invalid_rst */
+	uint64_t tcp_max_retrans;	/**< nf_conntrack_tcp_max_retrans */
+	uint64_t tcp_timeout[CTG_CT_TCP_S_COUNT]; /**< per TCP state, NONE unused */
+	uint64_t tcp_timeout_max_retrans;	  /**< nf_conntrack_tcp_timeout_max_retrans */
+	uint64_t tcp_timeout_unacknowledged;	  /**< ..._unacknowledged */
+	uint64_t udp_timeout;			  /**< nf_conntrack_udp_timeout */
+	uint64_t udp_timeout_stream;		  /**< nf_conntrack_udp_timeout_stream */
+	uint64_t icmp_timeout;			  /**< nf_conntrack_icmp_timeout */
+	uint64_t icmpv6_timeout;		  /**< nf_conntrack_icmpv6_timeout */
+	uint64_t generic_timeout;		  /**< nf_conntrack_generic_timeout */
+	uint64_t gre_timeout;			  /**< nf_conntrack_gre_timeout */
+	uint64_t gre_timeout_stream;		  /**< nf_conntrack_gre_timeout_stream */
+	uint64_t sctp_timeout[10];		  /**< per SCTP state */
+};
+
+/** The parameter table of struct ctg_ct_params. */
+extern const struct ctg_param_table ctg_ct_param_table;
+
+/** Why a packet is INVALID or was IGNOREd; one X-macro list for the enum and names. */
+#define CTG_CT_REASONS(X)                                                                \
+	X(NONE, "none")                                                                  \
+	X(L3_FRAGMENT, "fragment that escaped reassembly")                               \
+	X(L4_TRUNCATED, "truncated transport header")                                    \
+	X(L4_CSUM, "bad checksum")                                                       \
+	X(TCP_FLAGS, "invalid tcp flag combination")                                     \
+	X(TCP_INVALID_NEW, "invalid new")                                                \
+	X(TCP_NOT_SYN, "tcp_loose=0 pickup without SYN")                                 \
+	X(TCP_INVALID_STATE, "invalid state")                                            \
+	X(TCP_SEQ_OVER, "SEQ is over upper bound")                                       \
+	X(TCP_SEQ_UNDER, "SEQ is under lower bound")                                     \
+	X(TCP_ACK_OVER, "ACK is over upper bound")                                       \
+	X(TCP_ACK_UNDER, "ACK is under lower bound")                                     \
+	X(TCP_RST_INVALID, "invalid rst")                                                \
+	X(TCP_IGNORED, "ignored (state machine)")                                        \
+	X(TCP_OVERSHOOT, "data beyond the window, tolerated")                            \
+	X(UDP_LEN, "bad udp length")                                                     \
+	X(UDPLITE_COVERAGE, "bad udplite coverage")                                      \
+	X(ICMP_TYPE, "unknown or non-creating icmp type")                                \
+	X(ICMP_ERROR_NOMATCH, "icmp error quoting no tracked flow")                      \
+	X(ICMP_ERROR_INNER, "icmp error with a malformed quoted packet")                 \
+	X(ICMPV6_REDIRECT, "bad icmpv6 redirect")                                        \
+	X(PROTO_L3, "protocol not tracked on this family")                               \
+	X(SCTP, "invalid sctp packet")                                                   \
+	X(TABLE_FULL, "table full, no early-drop candidate")
+
+enum ctg_ct_reason {
+#define CTG_CT_X(n, s) CTG_CT_R_##n,
+	CTG_CT_REASONS(CTG_CT_X)
+#undef CTG_CT_X
+	CTG_CT_R_COUNT
+};
+
+/** Result of tracking one packet. */
+struct ctg_ct_result {
+	uint8_t state;	/**< enum ctg_ct_state */
+	uint8_t dir;	/**< enum ctg_ct_dir (meaningful when a conn is attached) */
+	uint8_t reason; /**< enum ctg_ct_reason for INVALID, or why it was ignored */
+	uint8_t flags;	/**< CTG_CT_RES_* */
+	uint32_t conn;	/**< pool index of the attached conn; CTG_CT_NO_CONN if none */
+};
+
+#define CTG_CT_NO_CONN UINT32_MAX
+#define CTG_CT_RES_UNCONFIRMED 0x01 /**< conn is new: confirm or abort after the rules */
+#define CTG_CT_RES_NOT_ATTACHED 0x02 /**< INVALID, conn names the entry of the tuple */
+#define CTG_CT_RES_DESTROYED 0x04   /**< the packet destroyed conn (it is gone after) */
+#define CTG_CT_RES_IGNORED 0x08	    /**< accepted but ignored by the tracker */
+
+/** Shard configuration. */
+struct ctg_ct_conf {
+	uint32_t capacity; /**< pool size (>= params.max) */
+	uint64_t seed;	   /**< hash key; pick a random one per start */
+	uint32_t id_base;  /**< first connection id (ids are id_base, id_base+stride, ...) */
+	uint32_t id_stride;
+};
+
+/** Counters of a shard (conntrack -S), written by the owner only. */
+#define CTG_CT_COUNTERS(X)                                                               \
+	X(found)                                                                         \
+	X(new)                                                                           \
+	X(invalid)                                                                       \
+	X(ignore)                                                                        \
+	X(insert)                                                                        \
+	X(insert_failed)                                                                 \
+	X(drop)                                                                          \
+	X(early_drop)                                                                    \
+	X(icmp_error)                                                                    \
+	X(delete)                                                                        \
+	X(expired)                                                                       \
+	X(untracked)
+
+struct ctg_ct_stats {
+#define CTG_CT_X(n) uint64_t n;
+	CTG_CT_COUNTERS(CTG_CT_X)
+#undef CTG_CT_X
+	uint64_t invalid_by_reason[CTG_CT_R_COUNT];
+	uint64_t count; /**< live confirmed connections */
+};
+
+struct ctg_ct_shard;
+
+/**
+ * Create a shard. @p params is read on every packet and may be replaced by the caller
+ * (it is not copied).
+ * @return the shard or NULL (errno set).
+ * Context: control core at start-up.
+ */
+struct ctg_ct_shard *ctg_ct_shard_create(const struct ctg_ct_conf *conf,
+		const struct ctg_ct_params *params);
+
+/** Free a shard. Context: control core, workers stopped. */
+void ctg_ct_shard_destroy(struct ctg_ct_shard *s);
+
+/** Replace the tunables the shard reads. Context: owner worker (or workers stopped). */
+void ctg_ct_shard_set_params(struct ctg_ct_shard *s, const struct ctg_ct_params *params);
+
+/**
+ * Track one (reassembled, non-fragment) IP packet.
+ * A NEW packet gets an unconfirmed connection (CTG_CT_RES_UNCONFIRMED): the caller must
+ * call ctg_ct_confirm() if the rules accept the packet or ctg_ct_abort() if they drop it,
+ * before tracking the next packet.
+ * @param zone  conntrack zone of the packet
+ * Context: owner worker.
+ */
+void ctg_ct_track(struct ctg_ct_shard *s, const struct ctg_pkt *pkt, uint16_t zone,
+		uint64_t now_ns, struct ctg_ct_result *res);
+
+/** Insert the unconfirmed connection of @p res (the packet was accepted). */
+void ctg_ct_confirm(struct ctg_ct_shard *s, struct ctg_ct_result *res);
+
+/** Discard the unconfirmed connection of @p res (the packet was dropped). */
+void ctg_ct_abort(struct ctg_ct_shard *s, struct ctg_ct_result *res);
+
+/** Mark that the rules decided on a packet classified UNTRACKED (counts it). */
+void ctg_ct_count_untracked(struct ctg_ct_shard *s);
+
+/** Connection by pool index (NULL if out of range or free). */
+const struct ctg_ct_conn *ctg_ct_conn_get(const struct ctg_ct_shard *s, uint32_t idx);
+
+/** Mutable access for the owner (marks, helpers). */
+struct ctg_ct_conn *ctg_ct_conn_get_mut(struct ctg_ct_shard *s, uint32_t idx);
+
+/** The reply tuple of a connection (the inverse of its original tuple). */
+void ctg_ct_conn_reply_tuple(const struct ctg_ct_conn *c, struct ctg_ct_tuple *reply);
+
+/** Invert a tuple (swap ends; ICMP: request type <-> reply type). */
+bool ctg_ct_tuple_invert(const struct ctg_ct_tuple *t, struct ctg_ct_tuple *inv);
+
+/** Find the confirmed connection of a tuple (either direction). @return index or NO_CONN. */
+uint32_t ctg_ct_lookup(const struct ctg_ct_shard *s, const struct ctg_ct_tuple *t,
+		uint64_t now_ns, enum ctg_ct_dir *dir);
+
+/** Delete one connection. Context: owner worker. */
+void ctg_ct_delete(struct ctg_ct_shard *s, uint32_t idx);
+
+/**
+ * Expire up to @p budget connections whose timeout passed, walking the pool
+ * incrementally. @return how many were removed. Context: owner worker.
+ */
+uint32_t ctg_ct_expire(struct ctg_ct_shard *s, uint64_t now_ns, uint32_t budget);
+
+/** Visit every live confirmed connection (index order). Return non-zero to stop. */
+typedef int ctg_ct_visit_fn(const struct ctg_ct_conn *c, uint32_t idx, void *arg);
+void ctg_ct_foreach(const struct ctg_ct_shard *s, ctg_ct_visit_fn *fn, void *arg);
+
+/** Counters. */
+const struct ctg_ct_stats *ctg_ct_stats_get(const struct ctg_ct_shard *s);
+
+/** Number of live confirmed connections. */
+uint32_t ctg_ct_count(const struct ctg_ct_shard *s);
+
+/** Bytes of memory the shard allocated (pool and index). */
+uint64_t ctg_ct_memory(const struct ctg_ct_shard *s);
+
+/** Names for printing. */
+const char *ctg_ct_state_str(enum ctg_ct_state st);
+const char *ctg_ct_tcp_state_str(enum ctg_ct_tcp_state st);
+const char *ctg_ct_reason_str(enum ctg_ct_reason r);
+
+/** Append the status bits "SEEN_REPLY|ASSURED" (or "-") to @p buf. */
+void ctg_ct_status_str(uint32_t status, char *buf, size_t size);
+
+/**
+ * Print a connection in `conntrack -L -o extended` form (without id), remaining timeout
+ * computed from @p now_ns, to @p f (no newline).
+ */
+void ctg_ct_conn_print(const struct ctg_ct_conn *c, uint64_t now_ns, FILE *f);
+
+/** Hash of the normalised (direction-independent) tuple: the owner function's input. */
+uint32_t ctg_ct_tuple_hash(const struct ctg_ct_tuple *t, uint64_t seed);
+
+/**
+ * Fill the original-direction-as-seen tuple of a packet (no validation beyond what is
+ * needed to read ports). @return false if the transport header is too short.
+ */
+bool ctg_ct_pkt_tuple(const struct ctg_pkt *pkt, uint16_t zone, struct ctg_ct_tuple *t);
+
+#endif /* CTG_CT_H_ */

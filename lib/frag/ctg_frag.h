@@ -1,0 +1,113 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
+#ifndef CTG_FRAG_H_
+#define CTG_FRAG_H_
+
+/**
+ * @file
+ * IPv4 and IPv6 reassembly with the Linux nf_defrag_ipv4 / nf_defrag_ipv6 semantics
+ * (see lib/frag/README.md). One table per worker, one writer, bounded in datagrams,
+ * fragments per datagram, bytes and time. The table copies fragment payloads into its own
+ * preallocated buffers, so callers keep ownership of their packets: each fragment is named
+ * by an opaque 64-bit cookie (an mbuf pointer, a pcap index) that comes back when the
+ * datagram completes or is thrown away. Pure C, no EAL.
+ */
+
+#include <stdbool.h>
+#include <stdint.h>
+
+#include "ctg_common.h"
+#include "ctg_pkt.h"
+
+/** Most fragments one datagram may have (beyond it the datagram is discarded). */
+#define CTG_FRAG_MAX_FRAGS 64
+
+struct ctg_frag_conf {
+	uint32_t max_datagrams;	     /**< datagrams being reassembled at once */
+	uint32_t max_frags;	     /**< fragments per datagram, <= CTG_FRAG_MAX_FRAGS */
+	uint64_t max_bytes;	     /**< payload bytes held in all queues */
+	uint64_t timeout_ns_v4;	     /**< ipfrag_time (30 s) */
+	uint64_t timeout_ns_v6;	     /**< nf_conntrack_frag6_timeout (60 s) */
+};
+
+/** Outcome of ctg_frag_insert() for the fragment given. */
+enum ctg_frag_status {
+	CTG_FRAG_HELD,	   /**< queued; the datagram is not complete yet */
+	CTG_FRAG_COMPLETE, /**< this fragment completed the datagram: see dgram */
+	CTG_FRAG_DROP,	   /**< this fragment was dropped (reason); see also discarded */
+	CTG_FRAG_PASS,	   /**< not to be reassembled (e.g. IPv6 atomic fragment): track as is */
+	CTG_FRAG_STATUS_COUNT
+};
+
+#define CTG_FRAG_REASONS(X)                                                              \
+	X(NONE, "none")                                                                  \
+	X(DUPLICATE, "duplicate of a queued fragment")                                   \
+	X(OVERLAP, "overlapping fragment: datagram discarded")                           \
+	X(BAD_END, "fragment end inconsistent with the datagram length")                 \
+	X(EMPTY, "fragment without payload")                                             \
+	X(OVERSIZE, "datagram beyond 65535 bytes")                                       \
+	X(NOT_ALIGNED, "non-final fragment not a multiple of 8 bytes")                   \
+	X(TOO_MANY_FRAGS, "too many fragments in one datagram")                          \
+	X(NO_QUEUE, "datagram table full")                                               \
+	X(NO_MEMORY, "fragment byte budget exhausted")                                   \
+	X(TIMEOUT, "reassembly timed out")                                               \
+	X(MALFORMED, "malformed fragment")
+
+enum ctg_frag_reason {
+#define CTG_FRAG_X(n, s) CTG_FRAG_R_##n,
+	CTG_FRAG_REASONS(CTG_FRAG_X)
+#undef CTG_FRAG_X
+	CTG_FRAG_R_COUNT
+};
+
+const char *ctg_frag_reason_str(enum ctg_frag_reason r);
+
+/** Result of inserting one fragment. Pointers stay valid until the next call on the table. */
+struct ctg_frag_result {
+	uint8_t status;		/**< enum ctg_frag_status */
+	uint8_t reason;		/**< enum ctg_frag_reason when DROP */
+	uint16_t nb_cookies;	/**< COMPLETE: fragments of the datagram, in arrival order */
+	uint16_t nb_discarded;	/**< fragments of a queue thrown away by this insert */
+	uint16_t max_frag_len;	/**< COMPLETE: largest fragment (IP length) received */
+	uint64_t duplicate_of;	/**< DROP/DUPLICATE: cookie of the queued fragment covering it */
+	const uint8_t *dgram;	/**< COMPLETE: the reassembled IP datagram */
+	uint32_t dgram_len;	/**< COMPLETE: its length */
+	uint64_t cookies[CTG_FRAG_MAX_FRAGS];	/**< COMPLETE: includes this fragment's */
+	uint64_t discarded[CTG_FRAG_MAX_FRAGS]; /**< queued fragments discarded with the queue */
+};
+
+struct ctg_frag_stats {
+	uint64_t fragments;	/**< fragments offered */
+	uint64_t reassembled;	/**< datagrams completed */
+	uint64_t dropped[CTG_FRAG_R_COUNT]; /**< fragments dropped, by reason */
+	uint64_t queues;	/**< datagrams being reassembled now */
+	uint64_t bytes;		/**< payload bytes held now */
+};
+
+struct ctg_frag_table;
+
+/** Create a table. @return NULL with errno set on failure. Context: control core. */
+struct ctg_frag_table *ctg_frag_table_create(const struct ctg_frag_conf *conf);
+
+/** Free a table (cookies still queued are forgotten). */
+void ctg_frag_table_destroy(struct ctg_frag_table *t);
+
+/**
+ * Offer one fragment (pkt->frag set by ctg_pkt_parse()) with its cookie.
+ * Context: owner worker.
+ */
+void ctg_frag_insert(struct ctg_frag_table *t, const struct ctg_pkt *pkt, uint64_t cookie,
+		uint64_t now_ns, struct ctg_frag_result *res);
+
+/** Called for every fragment of an expired or evicted datagram. */
+typedef void ctg_frag_release_fn(uint64_t cookie, enum ctg_frag_reason reason, void *arg);
+
+/**
+ * Throw away datagrams whose timeout passed, at most @p budget of them, handing each
+ * held fragment's cookie to @p fn. @return datagrams expired. Context: owner worker.
+ */
+uint32_t ctg_frag_expire(struct ctg_frag_table *t, uint64_t now_ns, uint32_t budget,
+		ctg_frag_release_fn *fn, void *arg);
+
+const struct ctg_frag_stats *ctg_frag_stats_get(const struct ctg_frag_table *t);
+
+#endif /* CTG_FRAG_H_ */
