@@ -72,6 +72,7 @@ struct ctg_pkt {
 	uint8_t frag;	     /**< 1 if this is a fragment (v4: MF or offset; v6: frag hdr) */
 	uint8_t frag_mf;     /**< more-fragments flag */
 	uint8_t drop_reason; /**< enum ctg_pkt_drop_reason when CTG_PKT_DROP */
+	uint8_t no_l4;	     /**< IPv6: the extension chain ends before a transport header */
 	uint16_t vlan[2];    /**< VLAN ids, outer first */
 	uint16_t frag_hdr_off; /**< IPv6: offset of the fragment header */
 	uint16_t frag_nh_off;  /**< IPv6: offset of the next-header byte naming the frag hdr */
