@@ -48,3 +48,62 @@ struct ct_l4_ops {
 extern const struct ct_l4_ops ct_l4_tcp_ops;
 
 #endif /* CT_PRIVATE_H_ */
+
+/* ---- Core (ct_table.c, ct_track.c); not used by the protocol trackers. ---- */
+#ifdef CT_CORE
+
+/** One index slot: open addressing, linear probing, backward-shift deletion. */
+struct ct_slot {
+	uint32_t hash; /**< hash of the normalised tuple */
+	uint32_t idx1; /**< pool index + 1; 0 = empty */
+};
+
+struct ctg_ct_shard {
+	/* Immutable after creation. */
+	struct ctg_ct_conn *pool; /**< capacity entries */
+	uint32_t capacity;
+	uint32_t index_mask;	  /**< index slots - 1 (power of two) */
+	struct ct_slot *index;
+	uint32_t *free_stack;	  /**< free pool indexes */
+	uint64_t seed;
+	uint32_t id_stride;
+	/* Owner worker only. */
+	const struct ctg_ct_params *params;
+	uint32_t nb_free;
+	uint32_t next_id;
+	uint32_t gc_cursor;	 /**< next pool index the expiry scan visits */
+	uint32_t pending;	 /**< unconfirmed conn of the packet in flight, or NO_CONN */
+	struct ctg_ct_stats stats;
+};
+
+/** Canonical (direction-independent) form of a tuple: the index key. */
+void ct_tuple_normalise(const struct ctg_ct_tuple *t, struct ctg_ct_tuple *n);
+bool ct_tuple_eq(const struct ctg_ct_tuple *a, const struct ctg_ct_tuple *b);
+uint32_t ct_conn_alloc(struct ctg_ct_shard *s, const struct ctg_ct_tuple *orig, uint64_t now_ns);
+void ct_conn_free(struct ctg_ct_shard *s, uint32_t idx);
+int ct_index_insert(struct ctg_ct_shard *s, uint32_t idx);
+void ct_index_remove(struct ctg_ct_shard *s, uint32_t idx);
+/** Lookup for the tracker: expired entries found on the way are reaped. */
+uint32_t ct_lookup_reap(struct ctg_ct_shard *s, const struct ctg_ct_tuple *t, uint64_t now_ns,
+		enum ctg_ct_dir *dir);
+bool ct_early_drop(struct ctg_ct_shard *s, const struct ctg_ct_tuple *t, uint64_t now_ns);
+
+/** ICMP / ICMPv6 (ct_proto_icmp.c). */
+extern const struct ct_l4_ops ct_l4_icmp_ops;
+extern const struct ct_l4_ops ct_l4_icmpv6_ops;
+/** ICMP error handling: RELATED lookup of the quoted packet (nf_conntrack_inet_error). */
+enum ct_icmp_class {
+	CT_ICMP_QUERY,	   /**< track it as a query */
+	CT_ICMP_INVALID,   /**< INVALID (reason set) */
+	CT_ICMP_RELATED,   /**< RELATED to *conn in *dir */
+	CT_ICMP_UNTRACKED, /**< never tracked (ND, RS/RA, MLD) */
+};
+enum ct_icmp_class ct_icmp_classify(const struct ctg_ct_shard *s, const struct ctg_pkt *pkt,
+		uint16_t zone, uint64_t now_ns, uint32_t *conn, uint8_t *dir, uint8_t *reason);
+/** UDP, UDP-Lite, generic, GRE (ct_proto_udp.c). */
+extern const struct ct_l4_ops ct_l4_udp_ops;
+extern const struct ct_l4_ops ct_l4_udplite_ops;
+extern const struct ct_l4_ops ct_l4_generic_ops;
+extern const struct ct_l4_ops ct_l4_gre_ops;
+
+#endif /* CT_CORE */

@@ -218,6 +218,7 @@ struct ctg_ct_result {
 #define CTG_CT_RES_NOT_ATTACHED 0x02 /**< INVALID, conn names the entry of the tuple */
 #define CTG_CT_RES_DESTROYED 0x04   /**< the packet destroyed conn (it is gone after) */
 #define CTG_CT_RES_IGNORED 0x08	    /**< accepted but ignored by the tracker */
+#define CTG_CT_RES_DROP 0x10	    /**< conntrack drops the packet (table full) */
 
 /** Shard configuration. */
 struct ctg_ct_conf {
@@ -268,21 +269,23 @@ void ctg_ct_shard_destroy(struct ctg_ct_shard *s);
 void ctg_ct_shard_set_params(struct ctg_ct_shard *s, const struct ctg_ct_params *params);
 
 /**
- * Track one (reassembled, non-fragment) IP packet.
- * A NEW packet gets an unconfirmed connection (CTG_CT_RES_UNCONFIRMED): the caller must
- * call ctg_ct_confirm() if the rules accept the packet or ctg_ct_abort() if they drop it,
- * before tracking the next packet.
+ * Track one (reassembled, non-fragment) IP packet, as nf_conntrack_in() does.
+ * A NEW packet gets an unconfirmed connection (CTG_CT_RES_UNCONFIRMED); a packet may
+ * also end its connection (CTG_CT_RES_DESTROYED). The connection stays readable through
+ * res->conn until the caller calls ctg_ct_finish(), which it must do after the rules
+ * and before tracking the next packet.
  * @param zone  conntrack zone of the packet
  * Context: owner worker.
  */
 void ctg_ct_track(struct ctg_ct_shard *s, const struct ctg_pkt *pkt, uint16_t zone,
 		uint64_t now_ns, struct ctg_ct_result *res);
 
-/** Insert the unconfirmed connection of @p res (the packet was accepted). */
-void ctg_ct_confirm(struct ctg_ct_shard *s, struct ctg_ct_result *res);
-
-/** Discard the unconfirmed connection of @p res (the packet was dropped). */
-void ctg_ct_abort(struct ctg_ct_shard *s, struct ctg_ct_result *res);
+/**
+ * Conclude a tracked packet: confirm on accept (insert the unconfirmed connection when
+ * @p accepted, discard it otherwise), and delete a connection the packet destroyed.
+ * Context: owner worker.
+ */
+void ctg_ct_finish(struct ctg_ct_shard *s, struct ctg_ct_result *res, bool accepted);
 
 /** Mark that the rules decided on a packet classified UNTRACKED (counts it). */
 void ctg_ct_count_untracked(struct ctg_ct_shard *s);
@@ -339,8 +342,14 @@ void ctg_ct_status_str(uint32_t status, char *buf, size_t size);
  */
 void ctg_ct_conn_print(const struct ctg_ct_conn *c, uint64_t now_ns, FILE *f);
 
-/** Hash of the normalised (direction-independent) tuple: the owner function's input. */
+/** Keyed hash of a tuple as given (the index hashes the canonical form). */
 uint32_t ctg_ct_tuple_hash(const struct ctg_ct_tuple *t, uint64_t seed);
+
+/**
+ * Direction-independent hash of a flow: both directions of a connection (and ICMP
+ * errors' quoted tuples, inverted) give the same value. The owner function's input.
+ */
+uint32_t ctg_ct_flow_hash(const struct ctg_ct_tuple *t, uint64_t seed);
 
 /**
  * Fill the original-direction-as-seen tuple of a packet (no validation beyond what is

@@ -1,1 +1,369 @@
 /* SPDX-License-Identifier: BSD-3-Clause */
+/*
+ * Overview
+ *	One packet through the firewall, in the order of the Linux hooks a forwarded
+ *	packet crosses (see ../shared/oracle/README.md, "Hook order"):
+ *	  1. ip_rcv checks (lib/pkt): malformed -> DROP, not IP -> BYPASS;
+ *	  2. defragmentation (lib/frag, nf_defrag at -400): a fragment is HELD until its
+ *	     datagram completes; the completing fragment carries the datagram's verdict and
+ *	     every fragment of it shares that verdict;
+ *	  3. owner check: with several workers the datagram's flow (an ICMP error: the
+ *	     quoted flow) may belong to another worker -> HANDOFF;
+ *	  4. raw PREROUTING (-300): DROP, NOTRACK, CT --zone, MARK;
+ *	  5. conntrack (-200, lib/ct);
+ *	  6. filter FORWARD: ACCEPT, DROP or REJECT (the reject packet is built here);
+ *	  7. confirm on accept (postrouting): a NEW packet's entry is inserted only if the
+ *	     packet was accepted.
+ *
+ * Ownership & synchronization
+ *	A pipeline belongs to one worker: it owns the conntrack shard, the reassembly
+ *	table and the counters. The rule set is read-only and shared; the caller swaps it
+ *	with ctg_pipeline_set_rules() from the worker itself (after an RCU-style hand-over).
+ */
+
+#include <errno.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "ctg_pipeline.h"
+
+#define REJECT_BUF 1600
+
+struct ctg_pipeline {
+	struct ctg_ct_shard *ct;
+	struct ctg_frag_table *frag;
+	const struct ctg_rule_set *rules;
+	struct ctg_rule_counters *rule_cnt;
+	uint16_t worker_id;
+	uint16_t nb_workers;
+	uint64_t owner_seed;
+	struct ctg_frag_result fres;
+	struct ctg_rule_result rres;
+	struct ctg_pipeline_stats stats;
+	uint8_t reject[REJECT_BUF];
+};
+
+static const char *const drop_names[] = {
+#define CTG_PL_X(n, s) s,
+	CTG_PL_DROPS(CTG_PL_X)
+#undef CTG_PL_X
+};
+
+const char *
+ctg_pipeline_drop_str(enum ctg_pipeline_drop d)
+{
+	return (unsigned int)d < CTG_PL_DROP_COUNT ? drop_names[d] : "?";
+}
+
+struct ctg_pipeline *
+ctg_pipeline_create(const struct ctg_pipeline_conf *conf)
+{
+	struct ctg_pipeline *pl = calloc(1, sizeof(*pl));
+
+	if (pl == NULL)
+		return NULL;
+	pl->ct = ctg_ct_shard_create(&conf->ct, conf->ct_params);
+	pl->frag = ctg_frag_table_create(&conf->frag);
+	if (pl->ct == NULL || pl->frag == NULL) {
+		int e = errno;
+
+		ctg_pipeline_destroy(pl);
+		errno = e ? e : ENOMEM;
+		return NULL;
+	}
+	pl->worker_id = conf->worker_id;
+	pl->nb_workers = conf->nb_workers ? conf->nb_workers : 1;
+	pl->owner_seed = conf->owner_seed;
+	return pl;
+}
+
+void
+ctg_pipeline_destroy(struct ctg_pipeline *pl)
+{
+	if (pl == NULL)
+		return;
+	ctg_ct_shard_destroy(pl->ct);
+	ctg_frag_table_destroy(pl->frag);
+	free(pl);
+}
+
+void
+ctg_pipeline_set_rules(struct ctg_pipeline *pl, const struct ctg_rule_set *rs,
+		struct ctg_rule_counters *cnt)
+{
+	pl->rules = rs;
+	pl->rule_cnt = cnt;
+}
+
+struct ctg_ct_shard *
+ctg_pipeline_ct(struct ctg_pipeline *pl)
+{
+	return pl->ct;
+}
+
+struct ctg_frag_table *
+ctg_pipeline_frag(struct ctg_pipeline *pl)
+{
+	return pl->frag;
+}
+
+const struct ctg_pipeline_stats *
+ctg_pipeline_stats_get(const struct ctg_pipeline *pl)
+{
+	return &pl->stats;
+}
+
+uint16_t
+ctg_pipeline_owner(const struct ctg_pipeline *pl, const struct ctg_pkt *pkt)
+{
+	struct ctg_ct_tuple t;
+	const uint8_t *l4 = ctg_pkt_l4(pkt);
+	uint32_t l4_len = ctg_pkt_l4_len(pkt);
+
+	if (pl->nb_workers <= 1)
+		return 0;
+	/* ICMP errors belong to the worker of the flow they quote. */
+	if (l4_len >= 8 && ((pkt->family == 4 && pkt->proto == 1 &&
+					    (l4[0] == 3 || l4[0] == 4 || l4[0] == 5 ||
+							    l4[0] == 11 || l4[0] == 12)) ||
+				       (pkt->family == 6 && pkt->proto == 58 && l4[0] < 128))) {
+		struct ctg_pkt inner;
+
+		if (ctg_pkt_parse_inner(l4 + 8, l4_len - 8, pkt->family, &inner) &&
+				ctg_ct_pkt_tuple(&inner, 0, &t))
+			return (uint16_t)(ctg_ct_flow_hash(&t, pl->owner_seed) % pl->nb_workers);
+	}
+	if (!ctg_ct_pkt_tuple(pkt, 0, &t))
+		memset(&t.sport, 0, 4);
+	return (uint16_t)(ctg_ct_flow_hash(&t, pl->owner_seed) % pl->nb_workers);
+}
+
+static void
+out_init(struct ctg_pipeline_out *out)
+{
+	memset(out, 0, sizeof(*out));
+	out->frag_status = 0xff;
+	out->ct.conn = CTG_CT_NO_CONN;
+	out->ct.state = CTG_CT_INVALID;
+	out->rule_verdict = CTG_RULE_ACCEPT;
+}
+
+static void
+finish(struct ctg_pipeline *pl, struct ctg_pipeline_out *out, enum ctg_pipeline_verdict v,
+		enum ctg_pipeline_drop d)
+{
+	out->verdict = (uint8_t)v;
+	out->drop = (uint8_t)d;
+	pl->stats.verdicts[v]++;
+	if (v == CTG_PL_DROP)
+		pl->stats.drops[d]++;
+}
+
+/* Steps 4-7 on a complete datagram. */
+static void
+classify(struct ctg_pipeline *pl, const struct ctg_pkt *dg, const struct ctg_pipeline_pkt *in,
+		uint64_t now_ns, struct ctg_pipeline_out *out)
+{
+	struct ctg_rule_pkt rp;
+	struct ctg_rule_result *rr = &pl->rres;
+	const struct ctg_ct_conn *c;
+	bool notrack = false, accepted;
+	uint16_t zone = 0;
+
+	out->dgram = dg->l3;
+	out->dgram_len = dg->len;
+	out->mark = in->mark;
+
+	memset(&rp, 0, sizeof(rp));
+	rp.pkt = dg;
+	rp.in_port = in->in_port;
+	rp.out_port = in->out_port;
+	rp.mark = in->mark;
+	rp.ct_state = CTG_CT_INVALID;
+
+	if (pl->rules != NULL && ctg_rule_set_hook_used(pl->rules, dg->family,
+					       CTG_RULE_RAW_PREROUTING)) {
+		rp.out_port = CTG_RULE_PORT_NONE;
+		ctg_rule_eval(pl->rules, CTG_RULE_RAW_PREROUTING, &rp, pl->rule_cnt, now_ns, rr);
+		rp.out_port = in->out_port;
+		if (rr->verdict != CTG_RULE_ACCEPT) {
+			out->rule_verdict = CTG_RULE_DROP;
+			out->rules_ran = 2;
+			finish(pl, out, CTG_PL_DROP, CTG_PL_DROP_RAW_RULES);
+			return;
+		}
+		if (rr->flags & CTG_RULE_F_NOTRACK)
+			notrack = true;
+		if (rr->flags & CTG_RULE_F_CT_ZONE)
+			zone = rr->zone;
+		if (rr->flags & CTG_RULE_F_MARK) {
+			out->mark = rr->mark;
+			rp.mark = rr->mark;
+		}
+	}
+	out->zone = zone;
+
+	if (notrack) {
+		out->ct.state = CTG_CT_UNTRACKED;
+		ctg_ct_count_untracked(pl->ct);
+	} else {
+		ctg_ct_track(pl->ct, dg, zone, now_ns, &out->ct);
+		if (out->ct.flags & CTG_CT_RES_DROP) {
+			pl->stats.ct_states[out->ct.state]++;
+			finish(pl, out, CTG_PL_DROP, CTG_PL_DROP_CT);
+			return;
+		}
+	}
+	pl->stats.ct_states[out->ct.state]++;
+
+	c = NULL;
+	if (out->ct.conn != CTG_CT_NO_CONN && !(out->ct.flags & CTG_CT_RES_NOT_ATTACHED))
+		c = ctg_ct_conn_get(pl->ct, out->ct.conn);
+
+	accepted = true;
+	if (pl->rules != NULL) {
+		rp.ct_state = out->ct.state;
+		rp.ct_dir = out->ct.dir;
+		rp.conn = c;
+		ctg_rule_eval(pl->rules, CTG_RULE_FILTER_FORWARD, &rp, pl->rule_cnt, now_ns, rr);
+		out->rules_ran = 1;
+		out->rule_verdict = rr->verdict;
+		out->nb_log = rr->nb_log;
+		out->log = rr->log;
+		if (rr->flags & CTG_RULE_F_MARK)
+			out->mark = rr->mark;
+		if (c != NULL && (rr->flags & CTG_RULE_F_CONNMARK))
+			ctg_ct_conn_get_mut(pl->ct, out->ct.conn)->mark = rr->connmark;
+		if (rr->verdict == CTG_RULE_REJECT) {
+			int n = ctg_rule_reject_build(rr, dg, pl->reject, sizeof(pl->reject));
+
+			if (n > 0) {
+				out->reject = pl->reject;
+				out->reject_len = (uint32_t)n;
+			}
+			out->rule_verdict = CTG_RULE_DROP;
+		}
+		accepted = rr->verdict == CTG_RULE_ACCEPT;
+	}
+
+	/* What the packet left behind, for reports (after confirmation). */
+	if (out->ct.conn != CTG_CT_NO_CONN) {
+		c = ctg_ct_conn_get(pl->ct, out->ct.conn);
+		out->conn_id = c->id;
+		out->conn_tcp_state = c->l4.tcp.state;
+		out->conn_status = c->status | (accepted ? CTG_CT_S_CONFIRMED : 0);
+		out->conn_gone = (out->ct.flags & CTG_CT_RES_DESTROYED) ||
+				((out->ct.flags & CTG_CT_RES_UNCONFIRMED) && !accepted);
+	}
+	if (!notrack)
+		ctg_ct_finish(pl->ct, &out->ct, accepted);
+	if (accepted)
+		finish(pl, out, CTG_PL_FORWARD, CTG_PL_DROP_NONE);
+	else
+		finish(pl, out, CTG_PL_DROP,
+				rr->verdict == CTG_RULE_REJECT ? CTG_PL_DROP_REJECT :
+								 CTG_PL_DROP_RULES);
+}
+
+static void
+process_parsed(struct ctg_pipeline *pl, const struct ctg_pkt *pkt,
+		const struct ctg_pipeline_pkt *in, uint64_t now_ns, bool check_owner,
+		struct ctg_pipeline_out *out)
+{
+	if (check_owner && pl->nb_workers > 1) {
+		uint16_t owner = ctg_pipeline_owner(pl, pkt);
+
+		if (owner != pl->worker_id) {
+			out->owner = owner;
+			out->dgram = pkt->l3;
+			out->dgram_len = pkt->len;
+			finish(pl, out, CTG_PL_HANDOFF, CTG_PL_DROP_NONE);
+			return;
+		}
+	}
+	classify(pl, pkt, in, now_ns, out);
+}
+
+void
+ctg_pipeline_process(struct ctg_pipeline *pl, const struct ctg_pipeline_pkt *in,
+		uint64_t now_ns, struct ctg_pipeline_out *out)
+{
+	struct ctg_pkt pkt;
+	enum ctg_pkt_status st;
+
+	out_init(out);
+	pl->stats.packets++;
+	pl->stats.bytes += in->len;
+	st = ctg_pkt_parse(in->data, in->len, (enum ctg_pkt_link)in->link, &pkt);
+	out->pkt_status = (uint8_t)st;
+	if (st == CTG_PKT_NOT_IP) {
+		finish(pl, out, CTG_PL_BYPASS, CTG_PL_DROP_NONE);
+		return;
+	}
+	if (st == CTG_PKT_DROP) {
+		out->pkt_drop_reason = pkt.drop_reason;
+		finish(pl, out, CTG_PL_DROP, CTG_PL_DROP_IP_INPUT);
+		return;
+	}
+	if (pkt.frag == 1) {
+		struct ctg_frag_result *fr = &pl->fres;
+		struct ctg_pkt dg;
+
+		ctg_frag_insert(pl->frag, &pkt, in->cookie, now_ns, fr);
+		out->frag_status = fr->status;
+		out->frag_reason = fr->reason;
+		out->discarded = fr->discarded;
+		out->nb_discarded = fr->nb_discarded;
+		switch ((enum ctg_frag_status)fr->status) {
+		case CTG_FRAG_HELD:
+			finish(pl, out, CTG_PL_HELD, CTG_PL_DROP_NONE);
+			return;
+		case CTG_FRAG_DROP:
+			out->duplicate_of = fr->duplicate_of;
+			finish(pl, out, CTG_PL_DROP, CTG_PL_DROP_FRAG);
+			return;
+		case CTG_FRAG_COMPLETE:
+			out->frag_cookies = fr->cookies;
+			out->nb_frag_cookies = fr->nb_cookies;
+			out->max_frag_len = fr->max_frag_len;
+			if (ctg_pkt_parse_l3(fr->dgram, fr->dgram_len, &dg) != CTG_PKT_OK) {
+				finish(pl, out, CTG_PL_DROP, CTG_PL_DROP_FRAG);
+				return;
+			}
+			process_parsed(pl, &dg, in, now_ns, true, out);
+			return;
+		case CTG_FRAG_PASS:
+		case CTG_FRAG_STATUS_COUNT:
+			break;
+		}
+	}
+	process_parsed(pl, &pkt, in, now_ns, true, out);
+}
+
+void
+ctg_pipeline_process_datagram(struct ctg_pipeline *pl, const struct ctg_pipeline_pkt *in,
+		uint64_t now_ns, struct ctg_pipeline_out *out)
+{
+	struct ctg_pkt pkt;
+	enum ctg_pkt_status st;
+
+	out_init(out);
+	pl->stats.packets++;
+	pl->stats.bytes += in->len;
+	st = ctg_pkt_parse_l3(in->data, in->len, &pkt);
+	out->pkt_status = (uint8_t)st;
+	if (st != CTG_PKT_OK) {
+		out->pkt_drop_reason = pkt.drop_reason;
+		finish(pl, out, CTG_PL_DROP, CTG_PL_DROP_IP_INPUT);
+		return;
+	}
+	process_parsed(pl, &pkt, in, now_ns, false, out);
+}
+
+void
+ctg_pipeline_expire(struct ctg_pipeline *pl, uint64_t now_ns, uint32_t budget,
+		ctg_frag_release_fn *fn, void *arg)
+{
+	ctg_ct_expire(pl->ct, now_ns, budget);
+	ctg_frag_expire(pl->frag, now_ns, budget, fn, arg);
+}

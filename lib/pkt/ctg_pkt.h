@@ -102,10 +102,12 @@ enum ctg_pkt_status ctg_pkt_parse_l3(const uint8_t *l3, uint32_t len, struct ctg
 /**
  * Parse the IP header quoted inside an ICMP/ICMPv6 error. Lenient as the kernel is:
  * the quoted datagram may be cut short (only 8 transport bytes are required for ports),
- * and its total length is not checked against what is present.
+ * and its total length is not checked against what is present. As in the kernel, the
+ * quoted header is read as the outer packet's @p family (its version is not checked),
+ * and a quoted non-first fragment has no transport header.
  * @return true if an IP header and the offset of its transport header were found.
  */
-bool ctg_pkt_parse_inner(const uint8_t *l3, uint32_t len, struct ctg_pkt *pkt);
+bool ctg_pkt_parse_inner(const uint8_t *l3, uint32_t len, uint8_t family, struct ctg_pkt *pkt);
 
 /** Internet checksum partial sum (ones' complement, not folded) of @p len bytes. */
 uint32_t ctg_pkt_csum_partial(const uint8_t *p, uint32_t len, uint32_t sum);

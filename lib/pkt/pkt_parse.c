@@ -325,18 +325,18 @@ ctg_pkt_parse(const uint8_t *frame, uint32_t len, enum ctg_pkt_link link, struct
 }
 
 bool
-ctg_pkt_parse_inner(const uint8_t *l3, uint32_t len, struct ctg_pkt *pkt)
+ctg_pkt_parse_inner(const uint8_t *l3, uint32_t len, uint8_t family, struct ctg_pkt *pkt)
 {
 	memset(pkt, 0, sizeof(*pkt));
 	if (len < 1)
 		return false;
-	if ((l3[0] >> 4) == 4) {
+	if (family == 4) {
 		uint32_t ihl;
 
 		if (len < 20)
 			return false;
 		ihl = (uint32_t)(l3[0] & 0x0f) * 4;
-		if (ihl < 20 || ihl > len)
+		if (ihl > len || (ctg_get_be16(l3 + 6) & 0x1fff) != 0)
 			return false;
 		pkt->l3 = l3;
 		pkt->len = len;
@@ -348,7 +348,7 @@ ctg_pkt_parse_inner(const uint8_t *l3, uint32_t len, struct ctg_pkt *pkt)
 		pkt->frag = pkt->frag_off != 0 || pkt->frag_mf;
 		return true;
 	}
-	if ((l3[0] >> 4) == 6) {
+	if (family == 6) {
 		uint32_t off = IP6_HLEN;
 		uint8_t nh;
 
