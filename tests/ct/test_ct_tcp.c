@@ -692,6 +692,86 @@ SCENARIO(invalid_fin_rst_shrinks, 1, 0, 0, 5, check_shrunk,
 	{ O, FA, 900000, 5001, 65535, 0, NOOPT, W_INV, ES, 1, CTG_CT_R_TCP_SEQ_OVER, NOTIME },
 	{ R, RS, 9000000, 0, 65535, 0, NOOPT, W_INV, ES, 1, CTG_CT_R_TCP_SEQ_OVER, NOTIME })
 
+/*
+ * Oracle: data starting beyond the receiver's window but by less than a window is
+ * tolerated: accepted but ignored ("201 bytes more than expected"), and remembered, so
+ * the peer's ACK for it is not "ACK over upper bound".
+ */
+static int
+check_overshoot(const struct sim *sim)
+{
+	CTG_ASSERT_EQ(sim->c.l4.tcp.seen[R].td_end, 6201);
+	CTG_ASSERT(sim->c.l4.tcp.seen[R].flags & CTG_CT_TCP_F_DATA_UNACKNOWLEDGED, "unacked");
+	return 0;
+}
+
+SCENARIO(overshoot, 1, 0, 0, 4, check_overshoot,
+	{ O, S, 1000, 0, 1000, 0, NOOPT, W_ACC, SS, 0, RN, 120 },
+	{ R, SA, 5000, 1001, 1000, 0, NOOPT, W_ACC, SR, 0, RN, 60 },
+	{ O, A, 1001, 5001, 1000, 0, NOOPT, W_ACC, ES, 1, RN, 432000 },
+	{ R, PA, 6101, 1001, 1000, 100, NOOPT, W_IGN, ES, 1, CTG_CT_R_TCP_OVERSHOOT, NOTIME },
+	{ O, A, 1001, 6201, 1000, 0, NOOPT, W_ACC, ES, 1, RN, 432000 },
+	{ R, PA, 5001, 1001, 1000, 1100, NOOPT, W_ACC, ES, 1, RN, 432000 })
+
+/* Oracle: a zero window takes the retransmission timeout (the kernel shows 299). */
+SCENARIO(zero_window, 1, 0, 0, 0, NULL,
+	{ O, S, 1000, 0, 65535, 0, NOOPT, W_ACC, SS, 0, RN, 120 },
+	{ R, SA, 5000, 1001, 65535, 0, NOOPT, W_ACC, SR, 0, RN, 60 },
+	{ O, A, 1001, 5001, 0, 0, NOOPT, W_ACC, ES, 1, RN, 300 })
+
+/*
+ * Oracle: a SYN from the server on a TIME_WAIT entry reopens with the roles swapped:
+ * the old entry dies and the server is the new entry's original side.
+ */
+static int
+check_swapped(const struct sim *sim)
+{
+	CTG_ASSERT_EQ(sim->c.l4.tcp.seen[O].td_end, 9001);
+	CTG_ASSERT_EQ(sim->c.l4.tcp.seen[R].td_end, 0);
+	CTG_ASSERT_EQ(sim->nb_repeat, 1);
+	return 0;
+}
+
+SCENARIO(time_wait_reply_reopen, 1, 0, 0, 7, check_swapped,
+	{ O, S, 1000, 0, 65535, 0, NOOPT, W_ACC, SS, 0, RN, 120 },
+	{ R, SA, 5000, 1001, 65535, 0, NOOPT, W_ACC, SR, 0, RN, 60 },
+	{ O, A, 1001, 5001, 65535, 0, NOOPT, W_ACC, ES, 1, RN, 432000 },
+	{ O, FA, 1001, 5001, 65535, 0, NOOPT, W_ACC, FW, 1, RN, 120 },
+	{ R, FA, 5001, 1002, 65535, 0, NOOPT, W_ACC, LA, 1, RN, 30 },
+	{ O, A, 1002, 5002, 65535, 0, NOOPT, W_ACC, TW, 1, RN, 120 },
+	{ R, S, 9000, 0, 65535, 0, NOOPT, W_RPT, SS, 0, RN, 120 })
+
+/* Oracle: a RST from the client before any reply deletes the entry too. */
+SCENARIO(rst_before_reply, 1, 0, 0, 0, NULL,
+	{ O, S, 1000, 0, 65535, 0, NOOPT, W_ACC, SS, 0, RN, 120 },
+	{ O, RS, 1001, 0, 65535, 0, NOOPT, W_DES, GONE, 0, RN, 10 },
+	{ O, S, 3000, 0, 65535, 0, NOOPT, W_ACC, SS, 0, RN, 120 },
+	{ R, RA, 0, 3001, 65535, 0, NOOPT, W_DES, GONE, 0, RN, 10 })
+
+/*
+ * Oracle: the server's RST answering a SYN we ignored closes without a window check; a
+ * new SYN from the client then is ignored, not a reopen (no FIN was seen and the RST came
+ * from the other side): "packet (index 0) in dir 0 ignored, state CLOSE".
+ */
+SCENARIO(rst_answers_ignored_syn, 1, 0, 0, 0, NULL,
+	{ O, S, 1000, 0, 65535, 0, NOOPT, W_ACC, SS, 0, RN, 120 },
+	{ R, SA, 5000, 1001, 65535, 0, NOOPT, W_ACC, SR, 0, RN, 60 },
+	{ O, A, 1001, 5001, 65535, 0, NOOPT, W_ACC, ES, 1, RN, 432000 },
+	{ O, S, 50000, 0, 65535, 0, NOOPT, W_IGN, ES, 1, RIG, NOTIME },
+	{ R, RA, 5001, 50001, 65535, 0, NOOPT, W_ACC, CL, 1, RN, 10 },
+	{ O, S, 50000, 0, 65535, 0, NOOPT, W_IGN, CL, 1, RIG, NOTIME })
+
+/*
+ * Oracle: a half-open connection. The server answers the SYN with a (challenge) ACK,
+ * which is ignored ("packet (index 3) in dir 1 ignored, state SYN_SENT") but is a reply;
+ * the client's RST with that ACK's number closes; the client's next SYN reopens.
+ */
+SCENARIO(half_open_challenge, 1, 0, 0, 0, NULL,
+	{ O, S, 1000, 0, 65535, 0, NOOPT, W_ACC, SS, 0, RN, 120 },
+	{ R, A, 777, 555, 65535, 0, NOOPT, W_IGN, SS, 0, RIG, NOTIME },
+	{ O, RS, 555, 0, 65535, 0, NOOPT, W_ACC, CL, 0, RN, 10 },
+	{ O, S, 1000, 0, 65535, 0, NOOPT, W_RPT, SS, 0, RN, 120 })
+
 /* ------------------------------------------------------------------------------------ */
 /* tcp_error(). */
 
@@ -1026,6 +1106,12 @@ static const struct ctg_test_case cases[] = {
 	{ "seq: RST then SYN from the same side reopens", test_rst_reopen },
 	{ "seq: ignored SYN, SYN/ACK resynchronises", test_ignored_syn_resync },
 	{ "seq: invalid FIN+RST shrink the timeout", test_invalid_fin_rst_shrinks },
+	{ "seq: overshoot tolerated and remembered", test_overshoot },
+	{ "seq: zero window -> retrans timeout", test_zero_window },
+	{ "seq: server SYN in TIME_WAIT reopens swapped", test_time_wait_reply_reopen },
+	{ "seq: RST before any reply destroys", test_rst_before_reply },
+	{ "seq: RST answering an ignored SYN", test_rst_answers_ignored_syn },
+	{ "seq: half-open, challenge ACK then RST", test_half_open_challenge },
 	{ NULL, NULL },
 };
 
