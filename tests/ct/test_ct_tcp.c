@@ -14,7 +14,7 @@
  * connection for the first packet, sets SEEN_REPLY after an accepted reply packet, applies
  * the timeout on ACCEPT, deletes on DESTROY and re-tracks on REPEAT, as ct_track.c does.
  * Packets are built by hand (IPv4 + TCP with a correct checksum), so the test needs nothing
- * from lib/pkt beyond the checksum, for which it carries its own weak fallback.
+ * from lib/pkt but ctg_pkt_l4_csum_ok(), which tcp_error() calls.
  */
 
 #include <stdbool.h>
@@ -37,11 +37,7 @@ enum { EV_SYN, EV_SYNACK, EV_FIN, EV_ACK, EV_RST, EV_NONE, EV_COUNT };
 #define S_INVALID CTG_CT_TCP_S_COUNT
 #define S_IGNORE  (CTG_CT_TCP_S_COUNT + 1)
 
-/*
- * Checksum fallback. lib/pkt's ctg_pkt_l4_csum_ok() overrides it when linked in; until
- * then (and in any case) this one verifies the TCP checksum of an IPv4 packet with its
- * pseudo header, so that the bad-checksum path can be tested.
- */
+/* Internet checksum helpers, to build packets with a correct TCP checksum. */
 static uint32_t
 sum16(const uint8_t *p, uint32_t len, uint32_t sum)
 {
@@ -67,13 +63,6 @@ tcp4_csum(const uint8_t *ip, const uint8_t *l4, uint32_t l4_len)
 
 	sum += 6 + l4_len;
 	return fold(sum16(l4, l4_len, sum));
-}
-
-__attribute__((weak)) bool
-ctg_pkt_l4_csum_ok(const struct ctg_pkt *pkt, uint32_t l4_len, uint32_t cover)
-{
-	(void)cover;
-	return tcp4_csum(pkt->l3, pkt->l3 + pkt->l4_off, l4_len) == 0;
 }
 
 /* ------------------------------------------------------------------------------------ */
@@ -713,6 +702,19 @@ SCENARIO(overshoot, 1, 0, 0, 4, check_overshoot,
 	{ O, A, 1001, 6201, 1000, 0, NOOPT, W_ACC, ES, 1, RN, 432000 },
 	{ R, PA, 5001, 1001, 1000, 1100, NOOPT, W_ACC, ES, 1, RN, 432000 })
 
+/*
+ * Oracle: an ACK more than MAXACKWINDOW (66000) below the data seen is ignored
+ * ("ignored ACK under lower bound 4294906296"), with or without data.
+ */
+SCENARIO(ack_under, 1, 0, 0, 0, NULL,
+	{ O, S, 1000, 0, 65535, 0, NOOPT, W_ACC, SS, 0, RN, 120 },
+	{ R, SA, 5000, 1001, 65535, 0, NOOPT, W_ACC, SR, 0, RN, 60 },
+	{ O, A, 1001, 5001, 65535, 0, NOOPT, W_ACC, ES, 1, RN, 432000 },
+	{ O, A, 1001, 4294902297u, 65535, 0, NOOPT, W_IGN, ES, 1, CTG_CT_R_TCP_ACK_UNDER, NOTIME },
+	{ O, PA, 1001, 4294902297u, 65535, 5, NOOPT, W_IGN, ES, 1, CTG_CT_R_TCP_ACK_UNDER,
+			NOTIME },
+	{ R, PA, 5001, 1001, 65535, 10, NOOPT, W_ACC, ES, 1, RN, 300 })
+
 /* Oracle: a zero window takes the retransmission timeout (the kernel shows 299). */
 SCENARIO(zero_window, 1, 0, 0, 0, NULL,
 	{ O, S, 1000, 0, 65535, 0, NOOPT, W_ACC, SS, 0, RN, 120 },
@@ -1108,6 +1110,7 @@ static const struct ctg_test_case cases[] = {
 	{ "seq: invalid FIN+RST shrink the timeout", test_invalid_fin_rst_shrinks },
 	{ "seq: overshoot tolerated and remembered", test_overshoot },
 	{ "seq: zero window -> retrans timeout", test_zero_window },
+	{ "seq: ACK under the lower bound is ignored", test_ack_under },
 	{ "seq: server SYN in TIME_WAIT reopens swapped", test_time_wait_reply_reopen },
 	{ "seq: RST before any reply destroys", test_rst_before_reply },
 	{ "seq: RST answering an ignored SYN", test_rst_answers_ignored_syn },
