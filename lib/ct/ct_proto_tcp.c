@@ -408,7 +408,9 @@ tcp_sack(const struct tcp_seg *s, uint32_t *sack)
 			return;
 		if (opcode == TCPOPT_SACK && opsize >= TCPOLEN_SACK_BASE + TCPOLEN_SACK_PERBLOCK &&
 				(opsize - TCPOLEN_SACK_BASE) % TCPOLEN_SACK_PERBLOCK == 0) {
-			for (int i = 0; i < opsize - TCPOLEN_SACK_BASE; i += TCPOLEN_SACK_PERBLOCK) {
+			int blocks_len = opsize - TCPOLEN_SACK_BASE;
+
+			for (int i = 0; i < blocks_len; i += TCPOLEN_SACK_PERBLOCK) {
 				uint32_t right = ctg_get_be32(ptr + i + 4);
 
 				if (ctg_seq_after(right, *sack))
@@ -860,7 +862,8 @@ tcp_check_rst(const struct ctg_ct_conn *c, enum ctg_ct_dir dir, const struct tcp
 
 static enum ct_l4_verdict
 tcp_packet(struct ctg_ct_conn *c, enum ctg_ct_dir dir, const struct ctg_pkt *pkt, bool is_new,
-		const struct ctg_ct_params *p, uint64_t now_ns, uint64_t *timeout_s, uint8_t *reason)
+		const struct ctg_ct_params *p, uint64_t now_ns, uint64_t *timeout_s,
+		uint8_t *reason)
 {
 	struct ctg_ct_tcp *t = &c->l4.tcp;
 	bool skip_window = false;

@@ -321,7 +321,8 @@ run_steps(struct sim *sim, const struct scenario *sc)
 		v = sim_track(sim, &tp.pkt, st->dir, &reason, &timeout, &repeated);
 		got = repeated ? CT_L4_REPEAT : v;
 		if (want == W_RPT && repeated && v != CT_L4_ACCEPT) {
-			printf("# step %zu: re-tracked after REPEAT as %s\n", i + 1, verdict_str(v));
+			printf("# step %zu: re-tracked after REPEAT as %s\n", i + 1,
+					verdict_str(v));
 			return 1;
 		}
 		if (got != want) {
