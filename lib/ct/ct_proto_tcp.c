@@ -1047,6 +1047,26 @@ tcp_error(const struct ctg_pkt *pkt, const struct ctg_ct_params *p, uint8_t *rea
 	return true;
 }
 
+/*
+ * The kernel's nf_conntrack_tcp_set_closing(), called when the firewall itself answers
+ * a packet of the connection with a TCP reset (REJECT --reject-with tcp-reset): the
+ * entry goes to CLOSE and, unless it was already closed or has a fixed timeout, gets
+ * the CLOSE timeout. Lib-internal; the caller passes a confirmed connection only (the
+ * kernel does nothing for an unconfirmed one).
+ */
+void ct_tcp_set_closing(struct ctg_ct_conn *c, const struct ctg_ct_params *p, uint64_t now_ns);
+
+void
+ct_tcp_set_closing(struct ctg_ct_conn *c, const struct ctg_ct_params *p, uint64_t now_ns)
+{
+	uint8_t old_state = c->l4.tcp.state;
+
+	c->l4.tcp.state = CTG_CT_TCP_CLOSE;
+	if (old_state == CTG_CT_TCP_CLOSE || (c->status & CTG_CT_S_FIXED_TIMEOUT))
+		return;
+	c->expires_ns = now_ns + ctg_s_to_ns(p->tcp_timeout[CTG_CT_TCP_CLOSE]);
+}
+
 const struct ct_l4_ops ct_l4_tcp_ops = {
 	.error = tcp_error,
 	.packet = tcp_packet,

@@ -31,6 +31,7 @@
 
 /* The tracker's table lookup (lib-internal, defined in ct_proto_tcp.c). */
 uint8_t ct_tcp_fsm_next(unsigned int dir, unsigned int event, unsigned int state);
+void ct_tcp_set_closing(struct ctg_ct_conn *c, const struct ctg_ct_params *p, uint64_t now_ns);
 
 /* Flag classes and sentinels, in the tracker's (the kernel's) numbering. */
 enum { EV_SYN, EV_SYNACK, EV_FIN, EV_ACK, EV_RST, EV_NONE, EV_COUNT };
@@ -1077,6 +1078,32 @@ test_new_flags(void)
 	return 0;
 }
 
+/* nf_conntrack_tcp_set_closing(): CLOSE with the CLOSE timeout, unless closed or fixed. */
+static int
+test_set_closing(void)
+{
+	struct ctg_ct_params p;
+	struct ctg_ct_conn c;
+
+	params_default(&p);
+	memset(&c, 0, sizeof(c));
+	c.l4.tcp.state = CTG_CT_TCP_ESTABLISHED;
+	c.expires_ns = 500 * CTG_NS_PER_S;
+	ct_tcp_set_closing(&c, &p, 100 * CTG_NS_PER_S);
+	CTG_ASSERT_EQ(c.l4.tcp.state, CTG_CT_TCP_CLOSE);
+	CTG_ASSERT_EQ(c.expires_ns, 110 * CTG_NS_PER_S);
+	/* Already closed: the timer is left alone. */
+	ct_tcp_set_closing(&c, &p, 105 * CTG_NS_PER_S);
+	CTG_ASSERT_EQ(c.expires_ns, 110 * CTG_NS_PER_S);
+	/* Fixed timeout: the state changes, the timer does not. */
+	c.l4.tcp.state = CTG_CT_TCP_SYN_RECV;
+	c.status = CTG_CT_S_FIXED_TIMEOUT;
+	ct_tcp_set_closing(&c, &p, 200 * CTG_NS_PER_S);
+	CTG_ASSERT_EQ(c.l4.tcp.state, CTG_CT_TCP_CLOSE);
+	CTG_ASSERT_EQ(c.expires_ns, 110 * CTG_NS_PER_S);
+	return 0;
+}
+
 static const struct ctg_test_case cases[] = {
 	{ "fsm: every cell is a state or a sentinel", test_fsm_cells },
 	{ "fsm: RST closes every state", test_fsm_rst_closes },
@@ -1087,6 +1114,7 @@ static const struct ctg_test_case cases[] = {
 	{ "error: checksum", test_error_checksum },
 	{ "options parser", test_options },
 	{ "new: SYN and pickup seeding", test_new_flags },
+	{ "set_closing (REJECT tcp-reset)", test_set_closing },
 	{ "seq: handshake and close", test_handshake_close },
 	{ "seq: SYN answered by RST destroys", test_syn_rst },
 	{ "seq: loose pickup, tcp_loose=1", test_loose1 },
