@@ -47,6 +47,12 @@ struct ct_l4_ops {
 
 extern const struct ct_l4_ops ct_l4_tcp_ops;
 
+/** Next TCP state for (direction, flag class, state) from the state table (tests). */
+uint8_t ct_tcp_fsm_next(unsigned int dir, unsigned int event, unsigned int state);
+
+/** nf_conntrack_tcp_set_closing(): a REJECT tcp-reset was sent for this connection. */
+void ct_tcp_set_closing(struct ctg_ct_conn *c, const struct ctg_ct_params *p, uint64_t now_ns);
+
 #endif /* CT_PRIVATE_H_ */
 
 /* ---- Core (ct_table.c, ct_track.c); not used by the protocol trackers. ---- */

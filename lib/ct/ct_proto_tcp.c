@@ -284,7 +284,6 @@ struct tcp_seg {
  * Look up the state table. Lib-internal (declared here because the table is this
  * file's business); the tests walk every cell through it.
  */
-uint8_t ct_tcp_fsm_next(unsigned int dir, unsigned int event, unsigned int state);
 
 uint8_t
 ct_tcp_fsm_next(unsigned int dir, unsigned int event, unsigned int state)
@@ -1054,7 +1053,6 @@ tcp_error(const struct ctg_pkt *pkt, const struct ctg_ct_params *p, uint8_t *rea
  * the CLOSE timeout. Lib-internal; the caller passes a confirmed connection only (the
  * kernel does nothing for an unconfirmed one).
  */
-void ct_tcp_set_closing(struct ctg_ct_conn *c, const struct ctg_ct_params *p, uint64_t now_ns);
 
 void
 ct_tcp_set_closing(struct ctg_ct_conn *c, const struct ctg_ct_params *p, uint64_t now_ns)

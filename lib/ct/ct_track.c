@@ -257,7 +257,8 @@ ctg_ct_track(struct ctg_ct_shard *s, const struct ctg_pkt *pkt, uint16_t zone,
 				ctg_ct_delete(s, idx);
 			continue;
 		case CT_L4_IGNORE:
-			s->stats.ignore++;
+			if (reason != CTG_CT_R_NONE)
+				s->stats.ignore++;
 			res->flags |= CTG_CT_RES_IGNORED;
 			res->reason = reason;
 			break;

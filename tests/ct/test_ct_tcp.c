@@ -30,8 +30,6 @@
 #include "ct_private.h"
 
 /* The tracker's table lookup (lib-internal, defined in ct_proto_tcp.c). */
-uint8_t ct_tcp_fsm_next(unsigned int dir, unsigned int event, unsigned int state);
-void ct_tcp_set_closing(struct ctg_ct_conn *c, const struct ctg_ct_params *p, uint64_t now_ns);
 
 /* Flag classes and sentinels, in the tracker's (the kernel's) numbering. */
 enum { EV_SYN, EV_SYNACK, EV_FIN, EV_ACK, EV_RST, EV_NONE, EV_COUNT };
