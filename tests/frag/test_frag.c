@@ -459,6 +459,13 @@ t_v4_bad_end(void)
 	ins4(t, &(struct v4f){ .id = 43, .off = 1488, .len = 100 }, 11, S(1), &r);
 	CTG_ASSERT_EQ(r.reason, CTG_FRAG_R_BAD_END);
 	CTG_ASSERT_EQ(r.nb_discarded, 1);
+	/* ... and the first fragment then completes it short (kernel oracle: len 1508). */
+	ins4(t, &(struct v4f){ .id = 44, .off = 8, .len = 1480, .mf = true }, 12, S(1), &r);
+	ins4(t, &(struct v4f){ .id = 44, .off = 8, .len = 1480 }, 13, S(1), &r);
+	ins4(t, &(struct v4f){ .id = 44, .off = 0, .len = 8, .mf = true }, 14, S(1), &r);
+	if (check_dgram(&r, expect4(&(struct v4f){ .id = 44 }, 1488, false, 0)))
+		return 1;
+	CTG_ASSERT_EQ(r.nb_cookies, 2);
 	if (check_empty(t))
 		return 1;
 	ctg_frag_table_destroy(t);
