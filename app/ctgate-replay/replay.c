@@ -53,6 +53,7 @@ usage(FILE *f)
 		"  --rules FILE               iptables-save ruleset (7th column: FORWARD verdict)\n"
 		"  --rules6 FILE              ip6tables-save ruleset for IPv6\n"
 		"  --table                    print the final connection table\n"
+		"  --helper NAME:tcp:PORT     attach a helper (ftp) to new connections to PORT\n"
 		"  --help\n");
 }
 
@@ -284,10 +285,17 @@ main(int argc, char **argv)
 		{ "rules", required_argument, NULL, 'r' },
 		{ "rules6", required_argument, NULL, '6' },
 		{ "table", no_argument, NULL, 'T' },
+		{ "helper", required_argument, NULL, 'H' },
 		{ "help", no_argument, NULL, 'h' },
 		{ NULL, 0, NULL, 0 },
 	};
 	struct replay r = { .max_gap_ns = 5 * CTG_NS_PER_S };
+	struct {
+		uint8_t helper;
+		uint8_t proto;
+		uint16_t port;
+	} helpers[8];
+	unsigned int nb_helpers = 0;
 	struct ctg_pipeline_conf pc = { 0 };
 	char errbuf[PCAP_ERRBUF_SIZE > 512 ? PCAP_ERRBUF_SIZE : 512];
 	struct pcap_pkthdr *h;
@@ -357,6 +365,26 @@ main(int argc, char **argv)
 			r.print_table = true;
 			rc = 0;
 			break;
+		case 'H': {
+			char name[16], proto[8];
+			unsigned int port;
+
+			rc = -EINVAL;
+			if (sscanf(optarg, "%15[^:]:%7[^:]:%u", name, proto, &port) == 3 &&
+					ctg_ct_helper_by_name(name) != CTG_CT_HELPER_NONE &&
+					strcmp(proto, "tcp") == 0 && port > 0 && port < 65536 &&
+					nb_helpers < 8) {
+				helpers[nb_helpers].helper = (uint8_t)ctg_ct_helper_by_name(name);
+				helpers[nb_helpers].proto = 6;
+				helpers[nb_helpers].port = (uint16_t)port;
+				nb_helpers++;
+				rc = 0;
+			} else {
+				fprintf(stderr, "ctgate-replay: --helper ftp:tcp:PORT (got '%s')\n",
+						optarg);
+			}
+			break;
+		}
 		case 'h':
 			usage(stdout);
 			return 0;
@@ -400,6 +428,9 @@ main(int argc, char **argv)
 		fprintf(stderr, "ctgate-replay: cannot create the pipeline: %s\n", strerror(errno));
 		return 1;
 	}
+	for (unsigned int i = 0; i < nb_helpers; i++)
+		ctg_ct_helper_port_add(ctg_pipeline_ct(r.pl), (enum ctg_ct_helper)helpers[i].helper,
+				helpers[i].proto, helpers[i].port);
 	if (load_rules(&r, errbuf, sizeof(errbuf)) != 0) {
 		fprintf(stderr, "ctgate-replay: %s\n", errbuf);
 		return 2;

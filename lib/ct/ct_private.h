@@ -58,6 +58,9 @@ void ct_tcp_set_closing(struct ctg_ct_conn *c, const struct ctg_ct_params *p, ui
 /* ---- Core (ct_table.c, ct_track.c); not used by the protocol trackers. ---- */
 #ifdef CT_CORE
 
+/** Expectations per shard (nf_conntrack_expect_max is buckets/256 * 4 in the kernel). */
+#define CT_MAX_EXPECT 256
+
 /** One index slot: open addressing, linear probing, backward-shift deletion. */
 struct ct_slot {
 	uint32_t hash; /**< hash of the normalised tuple */
@@ -80,6 +83,15 @@ struct ctg_ct_shard {
 	uint32_t gc_cursor;	 /**< next pool index the expiry scan visits */
 	uint32_t pending;	 /**< unconfirmed conn of the packet in flight, or NO_CONN */
 	struct ctg_ct_stats stats;
+	/* Helpers and expectations (ct_expect.c). */
+	struct {
+		uint8_t helper;
+		uint8_t proto;
+		uint16_t port;
+	} helper_ports[8];
+	uint32_t nb_helper_ports;
+	uint32_t nb_expect;			 /**< live expectations */
+	struct ctg_ct_expect expect[CT_MAX_EXPECT]; /**< small: helpers are rare */
 };
 
 /** Canonical (direction-independent) form of a tuple: the index key. */
@@ -93,6 +105,16 @@ void ct_index_remove(struct ctg_ct_shard *s, uint32_t idx);
 uint32_t ct_lookup_reap(struct ctg_ct_shard *s, const struct ctg_ct_tuple *t, uint64_t now_ns,
 		enum ctg_ct_dir *dir);
 bool ct_early_drop(struct ctg_ct_shard *s, const struct ctg_ct_tuple *t, uint64_t now_ns);
+
+/** Expectations (ct_expect.c). */
+bool ct_expect_take(struct ctg_ct_shard *s, const struct ctg_ct_tuple *t, uint64_t now_ns,
+		uint32_t *master);
+void ct_expect_remove_master(struct ctg_ct_shard *s, uint32_t master);
+uint8_t ct_helper_for(const struct ctg_ct_shard *s, const struct ctg_ct_tuple *t);
+bool ct_helper_ftp(struct ctg_ct_shard *s, struct ctg_ct_conn *c, uint32_t idx,
+		enum ctg_ct_dir dir, const struct ctg_pkt *pkt, uint64_t now_ns);
+bool ct_expect_add(struct ctg_ct_shard *s, const struct ctg_ct_tuple *t, uint32_t master,
+		uint8_t helper, uint64_t now_ns);
 
 /** ICMP / ICMPv6 (ct_proto_icmp.c). */
 extern const struct ct_l4_ops ct_l4_icmp_ops;

@@ -311,6 +311,8 @@ ctg_ct_delete(struct ctg_ct_shard *s, uint32_t idx)
 {
 	if (idx >= s->capacity || !s->pool[idx].in_use)
 		return;
+	if (s->pool[idx].helper != CTG_CT_HELPER_NONE && s->nb_expect > 0)
+		ct_expect_remove_master(s, idx);
 	if (s->pool[idx].status & CTG_CT_S_CONFIRMED) {
 		ct_index_remove(s, idx);
 		s->stats.count--;

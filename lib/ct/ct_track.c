@@ -140,7 +140,7 @@ icmp_invertible(const struct ctg_ct_tuple *t)
 
 void
 ctg_ct_track(struct ctg_ct_shard *s, const struct ctg_pkt *pkt, uint16_t zone,
-		uint64_t now_ns, struct ctg_ct_result *res)
+		uint8_t helper, uint64_t now_ns, struct ctg_ct_result *res)
 {
 	const struct ctg_ct_params *p = s->params;
 	const struct ct_l4_ops *ops;
@@ -229,6 +229,24 @@ ctg_ct_track(struct ctg_ct_shard *s, const struct ctg_pkt *pkt, uint16_t zone,
 			}
 			idx = ct_conn_alloc(s, &t, now_ns);
 			is_new = true;
+			/* init_conntrack(): an expected connection, or a helper to attach. */
+			{
+				struct ctg_ct_conn *nc = &s->pool[idx];
+				uint32_t master;
+
+				if (ct_expect_take(s, &t, now_ns, &master)) {
+					nc->status |= CTG_CT_S_EXPECTED;
+					nc->master = master + 1;
+					nc->mark = s->pool[master].mark;
+				} else {
+					uint8_t h = helper ? helper : ct_helper_for(s, &t);
+
+					if (h != CTG_CT_HELPER_NONE) {
+						nc->helper = h;
+						nc->status |= CTG_CT_S_HELPER;
+					}
+				}
+			}
 		}
 		c = &s->pool[idx];
 		if (dir == CTG_CT_DIR_REPLY || (c->status & CTG_CT_S_SEEN_REPLY))

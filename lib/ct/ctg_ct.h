@@ -121,6 +121,19 @@ struct ctg_ct_tcp {
 	uint8_t last_flags;  /**< last flags seen in an ignored SYN */
 };
 
+/** Helpers (expectation-creating protocol parsers). */
+enum ctg_ct_helper {
+	CTG_CT_HELPER_NONE,
+	CTG_CT_HELPER_FTP,
+	CTG_CT_HELPER_COUNT
+};
+
+/** FTP helper state of a control connection (struct nf_ct_ftp_master). */
+struct ctg_ct_ftp {
+	uint32_t seq_aft_nl[CTG_CT_DIR_COUNT][2]; /**< sequence numbers right after a '\n' */
+	uint8_t seq_aft_nl_num[CTG_CT_DIR_COUNT];  /**< how many are remembered */
+};
+
 /** One connection. Fixed size; lives in the shard's pool. */
 struct ctg_ct_conn {
 	/* Immutable after creation. */
@@ -134,13 +147,14 @@ struct ctg_ct_conn {
 	uint32_t mark;	     /**< connmark */
 	uint64_t packets[CTG_CT_DIR_COUNT];
 	uint64_t bytes[CTG_CT_DIR_COUNT];
-	uint8_t helper;	     /**< helper id, 0 if none */
+	uint8_t helper;	     /**< enum ctg_ct_helper */
 	uint8_t in_use;	     /**< slot holds a live (confirmed or pending) connection */
 	uint16_t gc_next;    /**< reserved */
 	union {
 		struct ctg_ct_tcp tcp;
 		uint8_t sctp_state;
 	} l4;
+	struct ctg_ct_ftp ftp; /**< helper state (FTP control connections) */
 };
 
 /**
@@ -239,6 +253,10 @@ struct ctg_ct_conf {
 	X(drop)                                                                          \
 	X(early_drop)                                                                    \
 	X(icmp_error)                                                                    \
+	X(expect_new)                                                                    \
+	X(expect_create)                                                                 \
+	X(expect_delete)                                                                 \
+	X(helper_drop)                                                                   \
 	X(delete)                                                                        \
 	X(expired)                                                                       \
 	X(untracked)
@@ -278,7 +296,42 @@ void ctg_ct_shard_set_params(struct ctg_ct_shard *s, const struct ctg_ct_params 
  * Context: owner worker.
  */
 void ctg_ct_track(struct ctg_ct_shard *s, const struct ctg_pkt *pkt, uint16_t zone,
-		uint64_t now_ns, struct ctg_ct_result *res);
+		uint8_t helper, uint64_t now_ns, struct ctg_ct_result *res);
+
+/**
+ * Run the connection's helper on an accepted packet (after the filter rules, as the
+ * kernel's helper hook does): the FTP helper reads PORT/EPRT and 227/229 replies and
+ * creates expectations. @return false if the helper drops the packet (partial match,
+ * expectation refused). Context: owner worker.
+ */
+bool ctg_ct_help(struct ctg_ct_shard *s, const struct ctg_pkt *pkt,
+		const struct ctg_ct_result *res, uint64_t now_ns);
+
+/**
+ * Attach @p helper to new connections of @p proto to port @p port (the oracle's
+ * `--helper ftp:tcp:21`, i.e. `ct state new tcp dport 21 ct helper set ftp`).
+ * @return 0, or -ENOSPC when the table of assignments is full.
+ */
+int ctg_ct_helper_port_add(struct ctg_ct_shard *s, enum ctg_ct_helper helper, uint8_t proto,
+		uint16_t port);
+
+/** Helper by name ("ftp"); CTG_CT_HELPER_NONE if unknown. */
+enum ctg_ct_helper ctg_ct_helper_by_name(const char *name);
+const char *ctg_ct_helper_name(enum ctg_ct_helper h);
+
+/** An expectation (conntrack -L expect): a connection a helper announced. */
+struct ctg_ct_expect {
+	struct ctg_ct_tuple tuple; /**< expected original tuple; sport is a wildcard */
+	uint64_t expires_ns;
+	uint32_t master;	   /**< pool index of the master connection */
+	uint8_t helper;
+	uint8_t in_use;
+};
+
+/** Visit live expectations. */
+typedef int ctg_ct_expect_visit_fn(const struct ctg_ct_expect *e, void *arg);
+void ctg_ct_expect_foreach(const struct ctg_ct_shard *s, uint64_t now_ns,
+		ctg_ct_expect_visit_fn *fn, void *arg);
 
 /**
  * Conclude a tracked packet: confirm on accept (insert the unconfirmed connection when

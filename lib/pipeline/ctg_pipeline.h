@@ -39,7 +39,8 @@ enum ctg_pipeline_verdict {
 	X(RAW_RULES, "dropped in raw PREROUTING")                                        \
 	X(CT, "dropped by conntrack (table full)")                                       \
 	X(RULES, "dropped in filter FORWARD")                                            \
-	X(REJECT, "rejected in filter FORWARD")
+	X(REJECT, "rejected in filter FORWARD")                                          \
+	X(HELPER, "dropped by a helper (partial command, expectation refused)")
 
 enum ctg_pipeline_drop {
 #define CTG_PL_X(n, s) CTG_PL_DROP_##n,
@@ -87,6 +88,7 @@ struct ctg_pipeline_out {
 	uint32_t conn_id;	 /**< id of the attached/noted connection, 0 if none */
 	uint8_t conn_tcp_state;	 /**< its TCP state after the packet */
 	uint8_t conn_gone;	 /**< the connection no longer exists (destroyed/unconfirmed) */
+	uint8_t helper_drop;	 /**< the connection's helper dropped the packet */
 	uint32_t conn_status;	 /**< its status bits after the packet */
 	uint32_t mark;		 /**< packet mark after the rules */
 	/* Reassembly: when this packet completed a datagram, every fragment shares its

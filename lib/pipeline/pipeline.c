@@ -169,6 +169,7 @@ classify(struct ctg_pipeline *pl, const struct ctg_pkt *dg, const struct ctg_pip
 	const struct ctg_ct_conn *c;
 	bool notrack = false, accepted;
 	uint16_t zone = 0;
+	uint8_t helper = CTG_CT_HELPER_NONE;
 
 	out->dgram = dg->l3;
 	out->dgram_len = dg->len;
@@ -196,6 +197,8 @@ classify(struct ctg_pipeline *pl, const struct ctg_pkt *dg, const struct ctg_pip
 			notrack = true;
 		if (rr->flags & CTG_RULE_F_CT_ZONE)
 			zone = rr->zone;
+		if ((rr->flags & CTG_RULE_F_CT_HELPER) && rr->helper != NULL)
+			helper = (uint8_t)ctg_ct_helper_by_name(rr->helper);
 		if (rr->flags & CTG_RULE_F_MARK) {
 			out->mark = rr->mark;
 			rp.mark = rr->mark;
@@ -207,7 +210,7 @@ classify(struct ctg_pipeline *pl, const struct ctg_pkt *dg, const struct ctg_pip
 		out->ct.state = CTG_CT_UNTRACKED;
 		ctg_ct_count_untracked(pl->ct);
 	} else {
-		ctg_ct_track(pl->ct, dg, zone, now_ns, &out->ct);
+		ctg_ct_track(pl->ct, dg, zone, helper, now_ns, &out->ct);
 		if (out->ct.flags & CTG_CT_RES_DROP) {
 			pl->stats.ct_states[out->ct.state]++;
 			finish(pl, out, CTG_PL_DROP, CTG_PL_DROP_CT);
@@ -246,6 +249,12 @@ classify(struct ctg_pipeline *pl, const struct ctg_pkt *dg, const struct ctg_pip
 		accepted = rr->verdict == CTG_RULE_ACCEPT;
 	}
 
+	/* The helper hook runs on accepted packets, before confirmation. */
+	if (accepted && !notrack && !ctg_ct_help(pl->ct, dg, &out->ct, now_ns)) {
+		accepted = false;
+		out->helper_drop = 1;
+	}
+
 	/* What the packet left behind, for reports (after confirmation). */
 	if (out->ct.conn != CTG_CT_NO_CONN) {
 		c = ctg_ct_conn_get(pl->ct, out->ct.conn);
@@ -259,6 +268,8 @@ classify(struct ctg_pipeline *pl, const struct ctg_pkt *dg, const struct ctg_pip
 		ctg_ct_finish(pl->ct, &out->ct, accepted);
 	if (accepted)
 		finish(pl, out, CTG_PL_FORWARD, CTG_PL_DROP_NONE);
+	else if (out->helper_drop)
+		finish(pl, out, CTG_PL_DROP, CTG_PL_DROP_HELPER);
 	else
 		finish(pl, out, CTG_PL_DROP,
 				rr->verdict == CTG_RULE_REJECT ? CTG_PL_DROP_REJECT :

@@ -162,12 +162,12 @@ test_confirm_on_accept_and_early_drop(void)
 
 		ip4(b, 17, 1, 2, 300, 53, 0);
 		ctg_pkt_parse_l3(b, 28, &p);
-		ctg_ct_track(s, &p, 0, CTG_NS_PER_S, &r);
+		ctg_ct_track(s, &p, 0, CTG_CT_HELPER_NONE, CTG_NS_PER_S, &r);
 		CTG_ASSERT_EQ(r.state, CTG_CT_NEW);
 		CTG_ASSERT(r.flags & CTG_CT_RES_UNCONFIRMED, "unconfirmed");
 		ctg_ct_finish(s, &r, false);
 		CTG_ASSERT_EQ(ctg_ct_count(s), 0);
-		ctg_ct_track(s, &p, 0, CTG_NS_PER_S, &r);
+		ctg_ct_track(s, &p, 0, CTG_CT_HELPER_NONE, CTG_NS_PER_S, &r);
 		CTG_ASSERT_EQ(r.state, CTG_CT_NEW);
 		ctg_ct_finish(s, &r, true);
 		CTG_ASSERT_EQ(ctg_ct_count(s), 1);
