@@ -1691,7 +1691,8 @@ def _():
                              udp(C4, S4, 45903, 7), udp(C4, S4B, 45904, 7), ip4(C4, S4B) / ICMP(type=8, id=14)])
 
 
-@case("fw_ttl_dscp", "ruleset: -m ttl --ttl-lt / --ttl-eq, -m dscp, and IPv6 -m hl (--rules6)",
+@case("fw_ttl_dscp", "ruleset: -m ttl --ttl-lt / --ttl-eq, -m dscp, and IPv6 -m hl (--rules6); FORWARD sees the "
+      "TTL/hop limit already decremented (ttl-eq 100 matches a packet that arrived with TTL 101)",
       rules=fw("""-A FORWARD -m ttl --ttl-lt 10 -j DROP
 -A FORWARD -m ttl --ttl-eq 100 -j LOG --log-prefix "ttl100 "
 -A FORWARD -m dscp --dscp 0x2e -j LOG --log-prefix "EF "
@@ -1703,7 +1704,8 @@ def _():
 """))
 def _():
     return [ip4(ttl=5) / UDP(sport=46000, dport=7), ip4(ttl=64) / UDP(sport=46001, dport=7),
-            ip4(ttl=100) / UDP(sport=46002, dport=7), ip4(tos=0xb8) / UDP(sport=46003, dport=7),
+            ip4(ttl=100) / UDP(sport=46002, dport=7), ip4(ttl=101) / UDP(sport=46008, dport=7),
+            ip4(ttl=10) / UDP(sport=46009, dport=7), ip4(tos=0xb8) / UDP(sport=46003, dport=7),
             ip4(tos=0x20) / UDP(sport=46004, dport=7), ip6(hlim=5) / UDP(sport=46005, dport=7),
             ip6(tc=0xb8) / UDP(sport=46006, dport=7), ip6() / UDP(sport=46007, dport=7)]
 
