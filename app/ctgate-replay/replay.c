@@ -53,7 +53,7 @@ usage(FILE *f)
 		"  --rules FILE               iptables-save ruleset (7th column: FORWARD verdict)\n"
 		"  --rules6 FILE              ip6tables-save ruleset for IPv6\n"
 		"  --table                    print the final connection table\n"
-		"  --helper NAME:tcp:PORT     attach a helper (ftp) to new connections to PORT\n"
+		"  --helper NAME:PROTO:PORT   attach a helper (ftp:tcp:21, tftp:udp:69) to new conns\n"
 		"  --help\n");
 }
 
@@ -372,15 +372,16 @@ main(int argc, char **argv)
 			rc = -EINVAL;
 			if (sscanf(optarg, "%15[^:]:%7[^:]:%u", name, proto, &port) == 3 &&
 					ctg_ct_helper_by_name(name) != CTG_CT_HELPER_NONE &&
-					strcmp(proto, "tcp") == 0 && port > 0 && port < 65536 &&
+					(strcmp(proto, "tcp") == 0 || strcmp(proto, "udp") == 0) &&
+					port > 0 && port < 65536 &&
 					nb_helpers < 8) {
 				helpers[nb_helpers].helper = (uint8_t)ctg_ct_helper_by_name(name);
-				helpers[nb_helpers].proto = 6;
+				helpers[nb_helpers].proto = strcmp(proto, "tcp") == 0 ? 6 : 17;
 				helpers[nb_helpers].port = (uint16_t)port;
 				nb_helpers++;
 				rc = 0;
 			} else {
-				fprintf(stderr, "ctgate-replay: --helper ftp:tcp:PORT (got '%s')\n",
+				fprintf(stderr, "ctgate-replay: --helper ftp:tcp:PORT or tftp:udp:PORT (got '%s')\n",
 						optarg);
 			}
 			break;

@@ -10,6 +10,10 @@
  *	max_expected = 1: a newer one evicts the older); an identical expectation replaces
  *	the old one; deleting a master deletes its expectations.
  *
+ *	TFTP (nf_conntrack_tftp.c): a read or write request (opcode 1 or 2) in any state,
+ *	the first packet included, expects the server's answer from any port to the
+ *	client's port.
+ *
  *	Helpers are attached explicitly, as kernels since 6.0 require: by port
  *	(ctg_ct_helper_port_add, the oracle's `ct helper set` rule) or by the raw table's
  *	`CT --helper`. A helper-attached connection carries the HELPER status bit.
@@ -33,6 +37,7 @@
 static const char *const helper_names[CTG_CT_HELPER_COUNT] = {
 	[CTG_CT_HELPER_NONE] = "",
 	[CTG_CT_HELPER_FTP] = "ftp",
+	[CTG_CT_HELPER_TFTP] = "tftp",
 };
 
 enum ctg_ct_helper
@@ -181,6 +186,29 @@ ctg_ct_expect_foreach(const struct ctg_ct_shard *s, uint64_t now_ns, ctg_ct_expe
 	}
 }
 
+static bool
+ct_helper_tftp(struct ctg_ct_shard *s, struct ctg_ct_conn *c, uint32_t idx,
+		const struct ctg_pkt *pkt, uint64_t now_ns)
+{
+	const uint8_t *udp = ctg_pkt_l4(pkt);
+	struct ctg_ct_tuple reply, exp;
+	uint16_t opcode;
+
+	if (ctg_pkt_l4_len(pkt) < 8 + 2)
+		return true;
+	opcode = ctg_get_be16(udp + 8);
+	if (opcode != 1 && opcode != 2)
+		return true;
+	ctg_ct_conn_reply_tuple(c, &reply);
+	exp = reply;
+	exp.sport = 0;
+	if (!ct_expect_add(s, &exp, idx, CTG_CT_HELPER_TFTP, now_ns)) {
+		s->stats.helper_drop++;
+		return false;
+	}
+	return true;
+}
+
 bool
 ctg_ct_help(struct ctg_ct_shard *s, const struct ctg_pkt *pkt, const struct ctg_ct_result *res,
 		uint64_t now_ns)
@@ -190,6 +218,8 @@ ctg_ct_help(struct ctg_ct_shard *s, const struct ctg_pkt *pkt, const struct ctg_
 	if (res->conn == CTG_CT_NO_CONN || (res->flags & CTG_CT_RES_NOT_ATTACHED))
 		return true;
 	c = &s->pool[res->conn];
+	if (c->helper == CTG_CT_HELPER_TFTP)
+		return ct_helper_tftp(s, c, res->conn, pkt, now_ns);
 	if (c->helper != CTG_CT_HELPER_FTP || res->state != CTG_CT_ESTABLISHED)
 		return true;
 	if (!ct_helper_ftp(s, c, res->conn, (enum ctg_ct_dir)res->dir, pkt, now_ns)) {

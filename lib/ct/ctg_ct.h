@@ -125,6 +125,7 @@ struct ctg_ct_tcp {
 enum ctg_ct_helper {
 	CTG_CT_HELPER_NONE,
 	CTG_CT_HELPER_FTP,
+	CTG_CT_HELPER_TFTP,
 	CTG_CT_HELPER_COUNT
 };
 
