@@ -1756,6 +1756,13 @@ rule_line(struct pctx *c, char **w, int n)
 		has_counters = true;
 		i++;
 	}
+	if (i + 2 < n && strcmp(w[i], "-c") == 0) {
+		if (!parse_u64(w[i + 1], 10, UINT64_MAX, &cp) ||
+				!parse_u64(w[i + 2], 10, UINT64_MAX, &cb))
+			return perr(c, w[i], "bad counters after");
+		has_counters = true;
+		i += 3;
+	}
 	if (i >= n)
 		return perr(c, NULL, "empty rule");
 	if (strcmp(w[i], "-A") == 0 || strcmp(w[i], "--append") == 0) {
