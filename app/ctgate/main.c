@@ -1,0 +1,566 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
+/*
+ * Overview
+ *	ctgate, the appliance: `ctgate [EAL options] -- --config FILE [--rules FILE]
+ *	[--workers N] [--exit-idle SECONDS] [--stats SECONDS]`. The main lcore is the
+ *	control core: it reads the config (commands.c), checks it as a whole, creates the
+ *	per-worker state (pipelines, NUMA-local mempools, handoff rings), probes and starts
+ *	the ports (port.c), loads and publishes the rule set, launches the workers
+ *	(worker.c) and then waits for SIGINT/SIGTERM (stop), SIGHUP (reload the rule file)
+ *	or --exit-idle. On stop it prints a summary, frees what the workers still held and
+ *	checks that every mbuf came back ("mbuf leak check: OK").
+ *
+ * Life-cycle
+ *	init EAL -> config -> validate -> workers' state -> probe ports -> load rules ->
+ *	start ports -> leak baseline -> publish rules -> launch workers -> wait ->
+ *	stop -> drain rings -> summary -> free held fragments -> leak check -> close ports.
+ *	Nothing touches a device before the config is known to be good. Only this file
+ *	exits, and only while starting (style 8.7).
+ *
+ * Ownership & synchronization
+ *	The control core writes only its own objects and the shared publication fields
+ *	(app->stop, rules_next/rules_gen, see worker.c); it reads worker counters as
+ *	snapshots. Signal handlers only store atomics.
+ */
+
+#include <errno.h>
+#include <getopt.h>
+#include <inttypes.h>
+#include <signal.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include <rte_cycles.h>
+#include <rte_eal.h>
+#include <rte_errno.h>
+#include <rte_lcore.h>
+#include <rte_malloc.h>
+#include <rte_random.h>
+
+#include "ctgate.h"
+
+static atomic_int signal_stop;
+static atomic_int signal_reload;
+
+static struct ctgate_app app_storage;
+
+static void
+on_signal(int sig)
+{
+	if (sig == SIGHUP)
+		atomic_store(&signal_reload, 1);
+	else
+		atomic_store(&signal_stop, sig);
+}
+
+static void
+usage(FILE *f)
+{
+	fprintf(f,
+		"usage: ctgate [EAL options] -- --config FILE [options]\n"
+		"       ctgate --features     (what this build supports; no EAL)\n"
+		"  --config FILE        console commands, one a line ('#' comments)\n"
+		"  --rules FILE         iptables-save ruleset (overrides 'rules load')\n"
+		"  --workers N          worker lcores (overrides 'workers')\n"
+		"  --exit-idle SECONDS  stop when no frame arrived for that long\n"
+		"  --stats SECONDS      print the counters periodically\n"
+		"config commands:\n");
+	ctgate_cmd_help(f);
+}
+
+static int
+parse_args(struct ctgate_app *app, int argc, char **argv, const char **config)
+{
+	static const struct option opts[] = {
+		{ "config", required_argument, NULL, 'c' },
+		{ "rules", required_argument, NULL, 'r' },
+		{ "workers", required_argument, NULL, 'w' },
+		{ "exit-idle", required_argument, NULL, 'i' },
+		{ "stats", required_argument, NULL, 's' },
+		{ "help", no_argument, NULL, 'h' },
+		{ NULL, 0, NULL, 0 },
+	};
+	int opt;
+
+	*config = NULL;
+	optind = 1;
+	while ((opt = getopt_long(argc, argv, "h", opts, NULL)) != -1) {
+		char *end;
+		unsigned long v;
+
+		switch (opt) {
+		case 'c':
+			*config = optarg;
+			break;
+		case 'r':
+			snprintf(app->conf.rules_file, sizeof(app->conf.rules_file), "%s", optarg);
+			app->conf.rules_line = 0;
+			break;
+		case 'w':
+		case 'i':
+		case 's':
+			errno = 0;
+			v = strtoul(optarg, &end, 10);
+			if (errno || *end != '\0' || optarg[0] == '\0' ||
+					(opt == 'w' && (v < 1 || v > CTGATE_MAX_WORKERS))) {
+				fprintf(stderr, "ctgate: bad number '%s'\n", optarg);
+				return -EINVAL;
+			}
+			if (opt == 'w') {
+				app->conf.nb_workers = (uint16_t)v;
+				app->conf.workers_line = 0;
+			} else if (opt == 'i') {
+				app->conf.exit_idle_ns = v * CTG_NS_PER_S;
+			} else {
+				app->conf.stats_interval_s = (uint32_t)v;
+			}
+			break;
+		case 'h':
+			usage(stdout);
+			exit(0);
+		default:
+			usage(stderr);
+			return -EINVAL;
+		}
+	}
+	if (optind != argc) {
+		fprintf(stderr, "ctgate: unexpected argument '%s'\n", argv[optind]);
+		return -EINVAL;
+	}
+	return 0;
+}
+
+/* Re-apply the command-line overrides that a config file may have changed. */
+struct overrides {
+	uint16_t nb_workers;
+	bool workers_set;
+	char rules_file[CTGATE_PATH];
+	uint64_t exit_idle_ns;
+	uint32_t stats_interval_s;
+};
+
+static int
+workers_create(struct ctgate_app *app)
+{
+	struct ctgate_conf *conf = &app->conf;
+	unsigned int lcore, need, per_socket[RTE_MAX_NUMA_NODES] = { 0 };
+	uint64_t owner_seed = rte_rand();
+	uint16_t i = 0;
+	char name[RTE_MEMPOOL_NAMESIZE];
+
+	/* Per-shard share of nf_conntrack_max: a copy of the tunables read by all shards. */
+	RTE_LCORE_FOREACH_WORKER(lcore)
+	{
+		struct ctgate_worker *w;
+
+		if (i == conf->nb_workers)
+			break;
+		w = &app->workers[i];
+		w->id = i;
+		w->lcore = lcore;
+		w->socket = (int)rte_lcore_to_socket_id(lcore);
+		if (w->socket < 0 || w->socket >= RTE_MAX_NUMA_NODES)
+			w->socket = 0;
+		w->app = app;
+		per_socket[w->socket]++;
+		i++;
+	}
+	/* Mbufs each socket needs at least: rx rings of its queues, tx rings, bursts. */
+	for (int s = 0; s < RTE_MAX_NUMA_NODES; s++) {
+		uint32_t n;
+
+		if (per_socket[s] == 0)
+			continue;
+		need = per_socket[s] * conf->nb_ports *
+				(CTGATE_RX_DESC + CTGATE_TX_DESC + CTGATE_TXBUF) + 2048;
+		n = RTE_MAX(conf->mempool_size, need);
+		if (n != conf->mempool_size)
+			printf("ctgate: mempool on socket %d raised from %u to %u mbufs "
+			       "(rx/tx rings of %u queues)\n",
+					s, conf->mempool_size, n, per_socket[s] * conf->nb_ports);
+		snprintf(name, sizeof(name), "ctg_mbuf_s%d", s);
+		app->mbuf_pools[s] = rte_pktmbuf_pool_create(name, n, 256, 0,
+				RTE_MBUF_DEFAULT_BUF_SIZE, s);
+		if (app->mbuf_pools[s] == NULL) {
+			fprintf(stderr, "ctgate: cannot create %u mbufs on socket %d: %s\n", n, s,
+					rte_strerror(rte_errno));
+			return -ENOMEM;
+		}
+	}
+	app->msg_pool = rte_mempool_create("ctg_handoff", conf->nb_workers * 2048 - 1,
+			sizeof(struct ctgate_handoff), 64, 0, NULL, NULL, NULL, NULL, SOCKET_ID_ANY,
+			0);
+	app->bigbuf_pool = rte_mempool_create("ctg_bigbuf", conf->nb_workers * 32 - 1,
+			CTGATE_BIGBUF_SIZE, 0, 0, NULL, NULL, NULL, NULL, SOCKET_ID_ANY, 0);
+	if (app->msg_pool == NULL || app->bigbuf_pool == NULL) {
+		fprintf(stderr, "ctgate: cannot create the handoff pools: %s\n",
+				rte_strerror(rte_errno));
+		return -ENOMEM;
+	}
+	app->shard_params = conf->ct_params;
+	app->shard_params.max = (conf->ct_max + conf->nb_workers - 1) / conf->nb_workers;
+	for (i = 0; i < conf->nb_workers; i++) {
+		struct ctgate_worker *w = &app->workers[i];
+		struct ctg_pipeline_conf pc = { 0 };
+
+		w->mbuf_pool = app->mbuf_pools[w->socket];
+		snprintf(name, sizeof(name), "ctg_handoff_%u", i);
+		w->ring = rte_ring_create(name, CTGATE_HANDOFF_RING, w->socket, RING_F_SC_DEQ);
+		pc.ct.capacity = (uint32_t)app->shard_params.max;
+		pc.ct.seed = rte_rand();
+		pc.ct.id_base = i + 1u;
+		pc.ct.id_stride = conf->nb_workers;
+		pc.ct_params = &app->shard_params;
+		pc.frag.max_datagrams = 1024;
+		pc.frag.max_frags = CTG_FRAG_MAX_FRAGS;
+		pc.frag.max_bytes = 4u << 20;
+		pc.frag.timeout_ns_v4 = 30 * CTG_NS_PER_S;
+		pc.frag.timeout_ns_v6 = 60 * CTG_NS_PER_S;
+		pc.frag.hash_seed = (uint32_t)rte_rand();
+		pc.worker_id = i;
+		pc.nb_workers = conf->nb_workers;
+		pc.owner_seed = owner_seed;
+		w->pl = ctg_pipeline_create(&pc);
+		if (w->ring == NULL || w->pl == NULL) {
+			fprintf(stderr, "ctgate: cannot create worker %u's state: %s\n", i,
+					strerror(errno));
+			return -ENOMEM;
+		}
+	}
+	return 0;
+}
+
+static void
+workers_destroy(struct ctgate_app *app)
+{
+	for (uint16_t i = 0; i < app->conf.nb_workers; i++) {
+		ctg_pipeline_destroy(app->workers[i].pl);
+		rte_ring_free(app->workers[i].ring);
+		ctg_rule_counters_free(app->rule_cnt[i]);
+	}
+	ctg_rule_set_free((struct ctg_rule_set *)(uintptr_t)app->rules);
+	rte_mempool_free(app->msg_pool);
+	rte_mempool_free(app->bigbuf_pool);
+	for (int s = 0; s < RTE_MAX_NUMA_NODES; s++)
+		rte_mempool_free(app->mbuf_pools[s]);
+}
+
+int
+ctgate_rules_publish(struct ctgate_app *app, struct ctg_rule_set *rs, FILE *err)
+{
+	struct ctg_rule_counters *cnt[CTGATE_MAX_WORKERS] = { NULL };
+	const struct ctg_rule_set *old = app->rules;
+	uint16_t nw = app->conf.nb_workers;
+	uint64_t g;
+
+	for (uint16_t i = 0; rs != NULL && i < nw; i++) {
+		cnt[i] = ctg_rule_counters_create(rs);
+		if (cnt[i] == NULL) {
+			for (uint16_t j = 0; j < i; j++)
+				ctg_rule_counters_free(cnt[j]);
+			fprintf(err, "ctgate: no memory for the rule counters\n");
+			return -ENOMEM;
+		}
+	}
+	for (uint16_t i = 0; i < nw; i++) {
+		atomic_store_explicit(&app->workers[i].rules_next_cnt, cnt[i],
+				memory_order_relaxed);
+		atomic_store_explicit(&app->workers[i].rules_next, rs, memory_order_release);
+	}
+	g = atomic_fetch_add_explicit(&app->rules_gen, 1, memory_order_acq_rel) + 1;
+	/* Grace period: every running worker has switched between two bursts. */
+	for (uint16_t i = 0; i < nw; i++) {
+		struct ctgate_worker *w = &app->workers[i];
+
+		while (atomic_load_explicit(&w->running, memory_order_acquire) &&
+				atomic_load_explicit(&w->rules_gen_seen, memory_order_acquire) < g)
+			rte_pause();
+	}
+	for (uint16_t i = 0; i < nw; i++) {
+		ctg_rule_counters_free(app->rule_cnt[i]);
+		app->rule_cnt[i] = cnt[i];
+	}
+	ctg_rule_set_free((struct ctg_rule_set *)(uintptr_t)old);
+	app->rules = rs;
+	return 0;
+}
+
+int
+ctgate_rules_load(struct ctgate_app *app, const char *path, FILE *err)
+{
+	const char *names[CTGATE_MAX_PORTS];
+	struct ctg_rule_load_opts opts = { .family = CTG_RULE_FAMILY_AUTO };
+	struct ctg_rule_set *rs = NULL;
+	char msg[512];
+	int rc;
+
+	if (!app->rules_linked) {
+		fprintf(err, "ctgate: %s: this build has no complete rules library "
+			     "(ctgate --features); not loaded\n", path);
+		return -ENOTSUP;
+	}
+	for (uint16_t i = 0; i < app->conf.nb_ports; i++)
+		names[i] = app->conf.ports[i].name;
+	opts.port_names = names;
+	opts.nb_ports = app->conf.nb_ports;
+	rc = ctg_rule_set_load_file(path, &opts, &rs, msg, sizeof(msg));
+	if (rc != 0) {
+		fprintf(err, "%s\n", msg);
+		return rc;
+	}
+	rc = ctgate_rules_publish(app, rs, err);
+	if (rc != 0) {
+		ctg_rule_set_free(rs);
+		return rc;
+	}
+	printf("ctgate: rules loaded from %s (%u rules)\n", path, ctg_rule_set_nb_rules(rs));
+	return 0;
+}
+
+static void
+print_workers(struct ctgate_app *app, FILE *out)
+{
+	for (uint16_t i = 0; i < app->conf.nb_workers; i++) {
+		const struct ctgate_worker *w = &app->workers[i];
+
+		fprintf(out, "  worker %u (lcore %u, socket %d):", i, w->lcore, w->socket);
+#define CTGATE_X(n, s) fprintf(out, " " #n "=%" PRIu64, w->st.n);
+		CTGATE_WORKER_COUNTERS(CTGATE_X)
+#undef CTGATE_X
+		fprintf(out, "\n");
+	}
+}
+
+static void
+print_summary(struct ctgate_app *app, FILE *out)
+{
+	struct ctg_ct_stats ct = { 0 };
+	uint64_t count = 0, handoffs = 0, ring_drops = 0, reassembled = 0, frags = 0;
+	uint64_t verdicts[CTG_PL_VERDICT_COUNT] = { 0 }, states[CTG_CT_STATE_COUNT] = { 0 };
+
+	fprintf(out, "ctgate: summary\n");
+	ctgate_ports_stats(app, out);
+	print_workers(app, out);
+	for (uint16_t i = 0; i < app->conf.nb_workers; i++) {
+		const struct ctgate_worker *w = &app->workers[i];
+		const struct ctg_ct_stats *s = ctg_ct_stats_get(ctg_pipeline_ct(w->pl));
+		const struct ctg_pipeline_stats *ps = ctg_pipeline_stats_get(w->pl);
+		const struct ctg_frag_stats *fs = ctg_frag_stats_get(ctg_pipeline_frag(w->pl));
+
+#define CTG_CT_X(n) ct.n += s->n;
+		CTG_CT_COUNTERS(CTG_CT_X)
+#undef CTG_CT_X
+		count += ctg_ct_count(ctg_pipeline_ct(w->pl));
+		handoffs += w->st.handoff_out;
+		ring_drops += w->st.ring_drop;
+		reassembled += fs->reassembled;
+		frags += fs->fragments;
+		for (int v = 0; v < CTG_PL_VERDICT_COUNT; v++)
+			verdicts[v] += ps->verdicts[v];
+		for (int v = 0; v < CTG_CT_STATE_COUNT; v++)
+			states[v] += ps->ct_states[v];
+	}
+	fprintf(out, "  pipeline: forward=%" PRIu64 " drop=%" PRIu64 " held=%" PRIu64
+		     " bypass=%" PRIu64 " handoff=%" PRIu64 "\n",
+			verdicts[CTG_PL_FORWARD], verdicts[CTG_PL_DROP], verdicts[CTG_PL_HELD],
+			verdicts[CTG_PL_BYPASS], verdicts[CTG_PL_HANDOFF]);
+	fprintf(out, "  ct states:");
+	for (int v = 0; v < CTG_CT_STATE_COUNT; v++)
+		fprintf(out, " %s=%" PRIu64, ctg_ct_state_str((enum ctg_ct_state)v), states[v]);
+	fprintf(out, "\n  conntrack: count=%" PRIu64, count);
+#define CTG_CT_X(n) fprintf(out, " " #n "=%" PRIu64, ct.n);
+	CTG_CT_COUNTERS(CTG_CT_X)
+#undef CTG_CT_X
+	fprintf(out, "\n  reassembly: fragments=%" PRIu64 " reassembled=%" PRIu64 "\n", frags,
+			reassembled);
+	fprintf(out, "  handoffs=%" PRIu64 " ring_drops=%" PRIu64 " shutdown_drops=%" PRIu64
+		     " rules=%s\n",
+			handoffs, ring_drops, app->shutdown_drops,
+			app->rules != NULL ? "loaded" : "none (accept all)");
+}
+
+static bool
+all_idle(struct ctgate_app *app, uint64_t now, uint64_t start)
+{
+	for (uint16_t i = 0; i < app->conf.nb_workers; i++) {
+		uint64_t last = atomic_load_explicit(&app->workers[i].last_rx_ns,
+				memory_order_relaxed);
+
+		if (RTE_MAX(last, start) + app->conf.exit_idle_ns > now)
+			return false;
+	}
+	return true;
+}
+
+static unsigned int
+mbufs_in_use(struct ctgate_app *app, int s)
+{
+	return app->mbuf_pools[s] != NULL ? rte_mempool_in_use_count(app->mbuf_pools[s]) : 0;
+}
+
+int
+main(int argc, char **argv)
+{
+	struct ctgate_app *app = &app_storage;
+	struct overrides ov = { 0 };
+	const char *config;
+	unsigned int leaks = 0;
+	uint64_t start, last_stats;
+	int rc;
+
+	if (argc == 2 && strcmp(argv[1], "--features") == 0) {
+		printf("rules: %s\n", ctgate_rules_available() ? "available" : "missing");
+		return 0;
+	}
+	rc = rte_eal_init(argc, argv);
+	if (rc < 0) {
+		fprintf(stderr, "ctgate: cannot init EAL: %s\n", rte_strerror(rte_errno));
+		return 1;
+	}
+	argc -= rc;
+	argv += rc;
+	argv[0] = (char *)(uintptr_t)"ctgate";
+	ctgate_conf_defaults(&app->conf);
+	app->rules_linked = ctgate_rules_available();
+	if (parse_args(app, argc, argv, &config) != 0)
+		goto fail_eal;
+	if (config == NULL) {
+		fprintf(stderr, "ctgate: --config FILE is required\n");
+		usage(stderr);
+		goto fail_eal;
+	}
+	/* The command line wins over the file: keep its values and re-apply them. */
+	ov.nb_workers = app->conf.nb_workers;
+	ov.workers_set = false;
+	for (int i = 1; i < argc; i++)
+		if (strcmp(argv[i], "--workers") == 0 || strncmp(argv[i], "--workers=", 10) == 0)
+			ov.workers_set = true;
+	memcpy(ov.rules_file, app->conf.rules_file, sizeof(ov.rules_file));
+	ov.exit_idle_ns = app->conf.exit_idle_ns;
+	ov.stats_interval_s = app->conf.stats_interval_s;
+	if (ctgate_cmd_run_file(app, config, stdout, stderr) != 0)
+		goto fail_eal;
+	if (ov.workers_set) {
+		app->conf.nb_workers = ov.nb_workers;
+		app->conf.workers_line = 0;
+	}
+	if (ov.rules_file[0] != '\0') {
+		memcpy(app->conf.rules_file, ov.rules_file, sizeof(app->conf.rules_file));
+		app->conf.rules_line = 0;
+	}
+	app->conf.exit_idle_ns = ov.exit_idle_ns;
+	app->conf.stats_interval_s = ov.stats_interval_s;
+	if (ctgate_conf_validate(app, stderr) != 0)
+		goto fail_eal;
+	if (app->conf.rules_file[0] != '\0' && !app->rules_linked) {
+		fprintf(stderr, "config:%u: rules file %s given but this build has no complete "
+				"rules library (ctgate --features): refusing to run without the "
+				"rules you asked for\n",
+				app->conf.rules_line, app->conf.rules_file);
+		goto fail_eal;
+	}
+	app->tsc_hz = rte_get_tsc_hz();
+	app->tsc0 = rte_rdtsc();
+	if (workers_create(app) != 0)
+		goto fail_workers;
+	if (ctgate_ports_probe(app, stderr) != 0)
+		goto fail_ports;
+	if (app->conf.rules_file[0] != '\0') {
+		/* Loaded before any port starts: a bad ruleset is a config error. */
+		if (ctgate_rules_load(app, app->conf.rules_file, stderr) != 0) {
+			fprintf(stderr, "config:%u: cannot load rules %s\n", app->conf.rules_line,
+					app->conf.rules_file);
+			goto fail_ports;
+		}
+	} else {
+		printf("ctgate: no rules: every packet is accepted (conntrack still tracks)\n");
+	}
+	if (ctgate_ports_start(app, stderr) != 0)
+		goto fail_ports;
+	for (int s = 0; s < RTE_MAX_NUMA_NODES; s++)
+		app->mbufs_in_use_start[s] = mbufs_in_use(app, s);
+
+	signal(SIGINT, on_signal);
+	signal(SIGTERM, on_signal);
+	signal(SIGHUP, on_signal);
+	for (uint16_t i = 0; i < app->conf.nb_workers; i++) {
+		rc = rte_eal_remote_launch(ctgate_worker_main, &app->workers[i],
+				app->workers[i].lcore);
+		if (rc != 0) {
+			fprintf(stderr, "ctgate: cannot launch worker %u: %s\n", i,
+					rte_strerror(-rc));
+			atomic_store(&app->stop, true);
+			break;
+		}
+	}
+	printf("ctgate: running with %u workers on lcores", app->conf.nb_workers);
+	for (uint16_t i = 0; i < app->conf.nb_workers; i++)
+		printf(" %u", app->workers[i].lcore);
+	printf("\n");
+	fflush(stdout);
+
+	start = last_stats = ctgate_now_ns(app);
+	while (!atomic_load(&app->stop) && atomic_load(&signal_stop) == 0) {
+		uint64_t now;
+
+		usleep(50 * 1000);
+		now = ctgate_now_ns(app);
+		if (atomic_exchange(&signal_reload, 0) && app->conf.rules_file[0] != '\0') {
+			printf("ctgate: SIGHUP: reloading %s\n", app->conf.rules_file);
+			ctgate_rules_load(app, app->conf.rules_file, stderr);
+		}
+		if (app->conf.exit_idle_ns != 0 && all_idle(app, now, start)) {
+			printf("ctgate: idle for %" PRIu64 " s, stopping\n",
+					(uint64_t)(app->conf.exit_idle_ns / CTG_NS_PER_S));
+			break;
+		}
+		if (app->conf.stats_interval_s != 0 &&
+				now - last_stats >= app->conf.stats_interval_s * CTG_NS_PER_S) {
+			last_stats = now;
+			print_workers(app, stdout);
+		}
+		fflush(stdout);
+	}
+	if (atomic_load(&signal_stop) != 0)
+		printf("ctgate: %s, stopping\n",
+				atomic_load(&signal_stop) == SIGINT ? "SIGINT" : "SIGTERM");
+	atomic_store(&app->stop, true);
+	rte_eal_mp_wait_lcore();
+	ctgate_handoff_drain_stopped(app);
+	print_summary(app, stdout);
+	ctgate_free_held_fragments(app);
+	for (uint16_t i = 0; i < app->conf.nb_ports; i++)
+		for (uint16_t q = 0; q < app->conf.nb_workers; q++)
+			rte_eth_tx_done_cleanup(app->conf.ports[i].port_id, q, 0);
+	for (int s = 0; s < RTE_MAX_NUMA_NODES; s++) {
+		unsigned int now_used = mbufs_in_use(app, s);
+
+		if (app->mbuf_pools[s] == NULL)
+			continue;
+		if (now_used != app->mbufs_in_use_start[s]) {
+			leaks += now_used > app->mbufs_in_use_start[s] ?
+					now_used - app->mbufs_in_use_start[s] :
+					app->mbufs_in_use_start[s] - now_used;
+			printf("  socket %d: %u mbufs in use, %u at start\n", s, now_used,
+					app->mbufs_in_use_start[s]);
+		}
+	}
+	if (leaks == 0)
+		printf("mbuf leak check: OK\n");
+	else
+		printf("mbuf leak check: LEAK %u\n", leaks);
+	fflush(stdout);
+	ctgate_ports_close(app);
+	workers_destroy(app);
+	rte_eal_cleanup();
+	return leaks == 0 ? 0 : 3;
+
+fail_ports:
+	ctgate_ports_close(app);
+fail_workers:
+	workers_destroy(app);
+fail_eal:
+	rte_eal_cleanup();
+	return 2;
+}
