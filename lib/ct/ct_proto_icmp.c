@@ -76,6 +76,8 @@ inet_error(const struct ctg_ct_shard *s, const struct ctg_pkt *pkt, uint32_t inn
 	idx = ctg_ct_lookup(s, &inv, now_ns, &d);
 	if (idx == CTG_CT_NO_CONN)
 		return CT_ICMP_INVALID;
+	*conn = idx; /* reported as the entry of the quoted flow even when INVALID */
+	*dir = (uint8_t)d;
 	c = &s->pool[idx];
 	ct_daddr = d == CTG_CT_DIR_ORIG ? &c->orig.dst : &c->orig.src;
 	memset(&outer_daddr, 0, sizeof(outer_daddr));
@@ -128,11 +130,16 @@ ct_icmp_classify(const struct ctg_ct_shard *s, const struct ctg_pkt *pkt, uint16
 		*reason = CTG_CT_R_L4_TRUNCATED;
 		return CT_ICMP_INVALID;
 	}
+	type = l4[0];
 	if (s->params->checksum && !ctg_pkt_l4_csum_ok(pkt, l4_len, l4_len)) {
+		uint8_t r;
+
+		/* Name the quoted flow's entry, as the oracle reads it back. */
+		if ((pkt->family == 4 && icmp_is_error(type)) || (pkt->family == 6 && type < 128))
+			inet_error(s, pkt, pkt->l4_off + 8u, zone, now_ns, conn, dir, &r);
 		*reason = CTG_CT_R_L4_CSUM;
 		return CT_ICMP_INVALID;
 	}
-	type = l4[0];
 	if (pkt->family == 4) {
 		if (type > ICMP_NR_TYPES) {
 			*reason = CTG_CT_R_ICMP_TYPE;

@@ -174,6 +174,11 @@ ctg_ct_track(struct ctg_ct_shard *s, const struct ctg_pkt *pkt, uint16_t zone,
 		case CT_ICMP_INVALID:
 			s->stats.icmp_error++;
 			res_invalid(s, res, reason);
+			if (conn != CTG_CT_NO_CONN) {
+				res->conn = conn;
+				res->dir = dir;
+				res->flags |= CTG_CT_RES_NOT_ATTACHED;
+			}
 			return;
 		case CT_ICMP_RELATED:
 			res->state = CTG_CT_RELATED;

@@ -129,6 +129,13 @@ ctg_pkt_csum_fold(uint32_t sum)
  */
 bool ctg_pkt_l4_csum_ok(const struct ctg_pkt *pkt, uint32_t l4_len, uint32_t cover);
 
+/**
+ * As ctg_pkt_l4_csum_ok() with @p proto in the pseudo header instead of pkt->proto
+ * (the kernel verifies UDP-Lite with IPPROTO_UDP in its pseudo header).
+ */
+bool ctg_pkt_l4_csum_ok_proto(const struct ctg_pkt *pkt, uint32_t l4_len, uint32_t cover,
+		uint8_t proto);
+
 /** Transport bytes present (header and payload). */
 static inline uint32_t
 ctg_pkt_l4_len(const struct ctg_pkt *pkt)

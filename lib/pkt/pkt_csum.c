@@ -32,7 +32,7 @@ ctg_pkt_csum_partial(const uint8_t *p, uint32_t len, uint32_t sum)
 }
 
 static uint32_t
-pseudo_header_sum(const struct ctg_pkt *pkt, uint32_t l4_len)
+pseudo_header_sum(const struct ctg_pkt *pkt, uint32_t l4_len, uint8_t proto)
 {
 	uint32_t sum;
 
@@ -41,7 +41,7 @@ pseudo_header_sum(const struct ctg_pkt *pkt, uint32_t l4_len)
 	} else {
 		sum = ctg_pkt_csum_partial(pkt->l3 + 8, 32, 0);
 	}
-	sum += pkt->proto;
+	sum += proto;
 	sum += l4_len & 0xffff;
 	sum += l4_len >> 16;
 	return sum;
@@ -50,13 +50,20 @@ pseudo_header_sum(const struct ctg_pkt *pkt, uint32_t l4_len)
 bool
 ctg_pkt_l4_csum_ok(const struct ctg_pkt *pkt, uint32_t l4_len, uint32_t cover)
 {
+	return ctg_pkt_l4_csum_ok_proto(pkt, l4_len, cover, pkt->proto);
+}
+
+bool
+ctg_pkt_l4_csum_ok_proto(const struct ctg_pkt *pkt, uint32_t l4_len, uint32_t cover,
+		uint8_t proto)
+{
 	const uint8_t *l4 = ctg_pkt_l4(pkt);
 	uint32_t sum = 0;
 
 	if (cover > l4_len)
 		return false;
 	if (!(pkt->family == 4 && pkt->proto == 1))
-		sum = pseudo_header_sum(pkt, l4_len);
+		sum = pseudo_header_sum(pkt, l4_len, proto);
 	sum = ctg_pkt_csum_partial(l4, cover, sum);
 	return ctg_pkt_csum_fold(sum) == 0;
 }
