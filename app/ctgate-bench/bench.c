@@ -109,6 +109,7 @@ struct run {
 	uint64_t units;
 	uint64_t tsc;
 	uint64_t ns;
+	uint64_t cpu_ns; /* this thread's CPU time: less than ns when it was preempted */
 	double mpps;
 };
 
@@ -158,12 +159,18 @@ rdtsc_now(void)
 }
 
 static uint64_t
-mono_ns(void)
+clock_ns(clockid_t id)
 {
 	struct timespec ts;
 
-	clock_gettime(CLOCK_MONOTONIC, &ts);
+	clock_gettime(id, &ts);
 	return (uint64_t)ts.tv_sec * 1000000000u + (uint64_t)ts.tv_nsec;
+}
+
+static uint64_t
+mono_ns(void)
+{
+	return clock_ns(CLOCK_MONOTONIC);
 }
 
 /* TSC ticks per second, measured against CLOCK_MONOTONIC over about 200 ms. */
@@ -560,7 +567,7 @@ process_n(struct bench *b, struct stream *s, uint64_t n)
 		uint64_t ahead = pos + PREFETCH_AHD;
 
 		if (ahead >= nb_order)
-			ahead -= nb_order;
+			ahead %= nb_order;
 		__builtin_prefetch(frames[order[ahead]].data);
 		if ((k & (BURST - 1)) == 0)
 			now = pipeline_now_ns();
@@ -650,16 +657,17 @@ warm_frames(struct bench *b, struct stream *s, const char *name)
 	free(lin.order);
 }
 
-/* Untimed, checked pass along the order (at most 1M packets or about a second). */
+/* Untimed, checked pass along the order (at most 1M packets, 1 s or 2 runs' time). */
 static void
 warm_order(struct bench *b, struct stream *s, const char *name)
 {
 	uint64_t n = s->nb_order < (1u << 20) ? s->nb_order : (1u << 20);
+	double secs = b->o->seconds * 2 < 1.0 ? b->o->seconds * 2 : 1.0;
 	uint64_t c0 = rdtsc_now(), done = 0;
 
 	b->bad = 0;
 	s->pos = 0;
-	while (done < n && rdtsc_now() - c0 < (uint64_t)tsc_hz) {
+	while (done < n && rdtsc_now() - c0 < (uint64_t)(secs * tsc_hz)) {
 		uint64_t k = n - done < BATCH ? n - done : BATCH;
 
 		process_n(b, s, k);
@@ -679,7 +687,7 @@ cmp_run(const void *a, const void *c)
 /* Timed runs; prints the median run's line. */
 static void
 measure(struct bench *b, struct stream *s, const char *name, uint64_t flows, bool conns,
-		double bytes_per_conn)
+		uint32_t pkts_per_conn, double bytes_per_conn)
 {
 	struct run runs[MAX_RUNS];
 	uint64_t limit = (uint64_t)(b->o->seconds * tsc_hz);
@@ -687,10 +695,11 @@ measure(struct bench *b, struct stream *s, const char *name, uint64_t flows, boo
 	const struct run *m;
 
 	for (unsigned int r = 0; r < b->o->runs; r++) {
-		uint64_t pkts = 0, t0, c0, c1, t1;
+		uint64_t pkts = 0, t0, c0, c1, t1, u0;
 
 		b->bad = 0;
 		b->units = 0;
+		u0 = clock_ns(CLOCK_THREAD_CPUTIME_ID);
 		t0 = mono_ns();
 		c0 = rdtsc_now();
 		do {
@@ -699,9 +708,11 @@ measure(struct bench *b, struct stream *s, const char *name, uint64_t flows, boo
 			c1 = rdtsc_now();
 		} while (c1 - c0 < limit);
 		t1 = mono_ns();
+		runs[r].cpu_ns = clock_ns(CLOCK_THREAD_CPUTIME_ID) - u0;
 		check_bad(b, s, name, "timed run");
 		runs[r].pkts = pkts;
-		runs[r].units = b->units;
+		/* A fixed-size connection is counted by its packets, not by where a run ends. */
+		runs[r].units = pkts_per_conn ? pkts / pkts_per_conn : b->units;
 		runs[r].tsc = c1 - c0;
 		runs[r].ns = t1 - t0;
 		runs[r].mpps = (double)pkts * 1e3 / (double)runs[r].ns;
@@ -712,7 +723,10 @@ measure(struct bench *b, struct stream *s, const char *name, uint64_t flows, boo
 		snprintf(cps, sizeof(cps), "%.0f", (double)m->units * 1e9 / (double)m->ns);
 	if (bytes_per_conn > 0)
 		snprintf(bpc, sizeof(bpc), "%.1f", bytes_per_conn);
-	printf("workload=%s flows=%" PRIu64 " pkts=%" PRIu64 " mpps=%.3f ns_per_pkt=%.2f "
+	/* On a shared machine: how much of the wall time the run really had the CPU. */
+	printf("# %s: cpu_share=%.3f (thread CPU time / wall time of the median run)\n", name,
+			(double)m->cpu_ns / (double)m->ns);
+	printf("workload=%s flows=%" PRIu64 " pkts=%" PRIu64 " mpps=%.4f ns_per_pkt=%.2f "
 	       "cycles_per_pkt=%.1f conns_per_s=%s bytes_per_conn=%s\n",
 			name, flows, m->pkts, m->mpps, (double)m->ns / (double)m->pkts,
 			(double)m->tsc / (double)m->pkts, cps, bpc);
@@ -873,7 +887,7 @@ wl_hot_flow(const struct opts *o)
 	flows_setup(&b, &s, 1, true);
 	s.order[0] = 0;
 	warm_order(&b, &s, "hot-flow");
-	measure(&b, &s, "hot-flow", 1, false, 0);
+	measure(&b, &s, "hot-flow", 1, false, 0, 0);
 	stream_free(&s);
 	bench_close(&b);
 }
@@ -910,7 +924,7 @@ wl_established(const struct opts *o, uint64_t n)
 		order_fill(&s, (uint32_t)n, z != 0);
 		/* flows_setup() has checked every frame. */
 		warm_order(&b, &s, name);
-		measure(&b, &s, name, n, false, bpc);
+		measure(&b, &s, name, n, false, 0, bpc);
 	}
 	stream_free(&s);
 	bench_close(&b);
@@ -944,7 +958,7 @@ wl_new_udp(const struct opts *o, uint64_t n)
 				ctg_ct_count(b.ct), n - 1);
 		exit(1);
 	}
-	measure(&b, &s, "new-udp", n, true, (double)ctg_ct_memory(b.ct) / (double)n);
+	measure(&b, &s, "new-udp", n, true, 0, (double)ctg_ct_memory(b.ct) / (double)n);
 	stream_free(&s);
 	bench_close(&b);
 }
@@ -1017,7 +1031,7 @@ wl_tcp_lifecycle(const struct opts *o, uint64_t n)
 		exit(1);
 	}
 	warm_order(&b, &s, "tcp-lifecycle");
-	measure(&b, &s, "tcp-lifecycle", n, true, (double)ctg_ct_memory(b.ct) / (double)n);
+	measure(&b, &s, "tcp-lifecycle", n, true, 9, (double)ctg_ct_memory(b.ct) / (double)n);
 	stream_free(&s);
 	bench_close(&b);
 }
@@ -1089,7 +1103,7 @@ wl_frag(const struct opts *o, const char *name, uint32_t nflows, uint32_t nb_dgr
 	free(dg);
 	warm_frames(&b, &s, name);
 	warm_order(&b, &s, name);
-	measure(&b, &s, name, nflows, true, 0);
+	measure(&b, &s, name, nflows, true, 0, 0);
 	stream_free(&s);
 	bench_close(&b);
 }
@@ -1203,7 +1217,7 @@ wl_rules(const struct opts *o, uint64_t n)
 		}
 		warm_frames(&b, &s, name);
 		warm_order(&b, &s, name);
-		measure(&b, &s, name, n, false, 0);
+		measure(&b, &s, name, n, false, 0, 0);
 		ctg_pipeline_set_rules(b.pl, NULL, NULL);
 		ctg_rule_counters_free(cnt);
 		ctg_rule_set_free(rs);
