@@ -162,13 +162,8 @@ print_line(struct replay *r, uint64_t idx, const struct ctg_pipeline_out *o,
 
 			snprintf(ct, sizeof(ct), noted ? "(c%u)" : "c%u", n);
 			if (!o->conn_gone) {
-				uint8_t proto = ctg_ct_conn_get(ctg_pipeline_ct(r->pl), o->ct.conn) ?
-						ctg_ct_conn_get(ctg_pipeline_ct(r->pl), o->ct.conn)
-								->orig.proto :
-						0;
-
-				if (proto == 6)
-					l4 = ctg_ct_tcp_state_str(o->conn_tcp_state);
+				if (o->conn_l4_state != NULL)
+					l4 = o->conn_l4_state;
 				ctg_ct_status_str(o->conn_status, status, sizeof(status));
 			} else {
 				snprintf(note, sizeof(note), "entry c%u destroyed by this very packet",

@@ -26,6 +26,12 @@ static const char *const tcp_names[] = {
 #undef CTG_CT_X
 };
 
+static const char *const sctp_names[] = {
+#define CTG_CT_X(n, s) s,
+	CTG_CT_SCTP_STATES(CTG_CT_X)
+#undef CTG_CT_X
+};
+
 static const char *const reason_names[] = {
 #define CTG_CT_X(n, s) s,
 	CTG_CT_REASONS(CTG_CT_X)
@@ -42,6 +48,22 @@ const char *
 ctg_ct_tcp_state_str(enum ctg_ct_tcp_state st)
 {
 	return (unsigned int)st < CTG_CT_TCP_S_COUNT ? tcp_names[st] : "?";
+}
+
+const char *
+ctg_ct_sctp_state_str(enum ctg_ct_sctp_state st)
+{
+	return (unsigned int)st < CTG_CT_SCTP_S_COUNT ? sctp_names[st] : "?";
+}
+
+const char *
+ctg_ct_conn_l4_state_str(const struct ctg_ct_conn *c)
+{
+	if (c->orig.proto == 6)
+		return ctg_ct_tcp_state_str((enum ctg_ct_tcp_state)c->l4.tcp.state);
+	if (c->orig.proto == 132)
+		return ctg_ct_sctp_state_str((enum ctg_ct_sctp_state)c->l4.sctp.state);
+	return NULL;
 }
 
 const char *
@@ -130,8 +152,8 @@ ctg_ct_conn_print(const struct ctg_ct_conn *c, uint64_t now_ns, FILE *f)
 	fprintf(f, "%-8s %u %-8s %u %" PRId64 " ", c->orig.family == 4 ? "ipv4" : "ipv6",
 			c->orig.family == 4 ? 2 : 10, l4_name(c->orig.proto), c->orig.proto,
 			left / (int64_t)CTG_NS_PER_S);
-	if (c->orig.proto == 6)
-		fprintf(f, "%s ", ctg_ct_tcp_state_str(c->l4.tcp.state));
+	if (ctg_ct_conn_l4_state_str(c) != NULL)
+		fprintf(f, "%s ", ctg_ct_conn_l4_state_str(c));
 	print_tuple(&c->orig, f);
 	fprintf(f, "packets=%" PRIu64 " bytes=%" PRIu64 " ", c->packets[0], c->bytes[0]);
 	if (!(c->status & CTG_CT_S_SEEN_REPLY))

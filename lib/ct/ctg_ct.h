@@ -77,6 +77,34 @@ enum ctg_ct_tcp_state {
 	CTG_CT_TCP_S_COUNT
 };
 
+/** SCTP conntrack states, in the kernel's order (SCTP_CONNTRACK_*). */
+#define CTG_CT_SCTP_STATES(X)                                                            \
+	X(NONE, "NONE")                                                                  \
+	X(CLOSED, "CLOSED")                                                              \
+	X(COOKIE_WAIT, "COOKIE_WAIT")                                                    \
+	X(COOKIE_ECHOED, "COOKIE_ECHOED")                                                \
+	X(ESTABLISHED, "ESTABLISHED")                                                    \
+	X(SHUTDOWN_SENT, "SHUTDOWN_SENT")                                                \
+	X(SHUTDOWN_RECD, "SHUTDOWN_RECD")                                                \
+	X(SHUTDOWN_ACK_SENT, "SHUTDOWN_ACK_SENT")                                        \
+	X(HEARTBEAT_SENT, "HEARTBEAT_SENT")
+
+enum ctg_ct_sctp_state {
+#define CTG_CT_X(n, s) CTG_CT_SCTP_##n,
+	CTG_CT_SCTP_STATES(CTG_CT_X)
+#undef CTG_CT_X
+	CTG_CT_SCTP_S_COUNT
+};
+
+/** SCTP tracking state of a connection (struct ip_ct_sctp). */
+struct ctg_ct_sctp {
+	uint8_t state;			    /**< enum ctg_ct_sctp_state */
+	uint8_t last_dir;		    /**< direction of the last packet */
+	uint8_t init[CTG_CT_DIR_COUNT];	    /**< INIT/INIT-ACK seen per direction */
+	uint8_t flags;			    /**< tracker flags (e.g. heartbeat pending) */
+	uint32_t vtag[CTG_CT_DIR_COUNT];    /**< verification tag expected per direction */
+};
+
 /** Status bits, with the kernel's bit numbers (IPS_*), so printing in bit order matches. */
 #define CTG_CT_S_EXPECTED      (1u << 0)
 #define CTG_CT_S_SEEN_REPLY    (1u << 1)
@@ -153,7 +181,7 @@ struct ctg_ct_conn {
 	uint16_t gc_next;    /**< reserved */
 	union {
 		struct ctg_ct_tcp tcp;
-		uint8_t sctp_state;
+		struct ctg_ct_sctp sctp;
 	} l4;
 	struct ctg_ct_ftp ftp; /**< helper state (FTP control connections) */
 };
@@ -179,7 +207,7 @@ struct ctg_ct_params {
 	uint64_t generic_timeout;		  /**< nf_conntrack_generic_timeout */
 	uint64_t gre_timeout;			  /**< nf_conntrack_gre_timeout */
 	uint64_t gre_timeout_stream;		  /**< nf_conntrack_gre_timeout_stream */
-	uint64_t sctp_timeout[10];		  /**< per SCTP state */
+	uint64_t sctp_timeout[CTG_CT_SCTP_S_COUNT]; /**< per SCTP state, NONE unused */
 };
 
 /** The parameter table of struct ctg_ct_params. */
@@ -385,6 +413,10 @@ uint64_t ctg_ct_memory(const struct ctg_ct_shard *s);
 /** Names for printing. */
 const char *ctg_ct_state_str(enum ctg_ct_state st);
 const char *ctg_ct_tcp_state_str(enum ctg_ct_tcp_state st);
+const char *ctg_ct_sctp_state_str(enum ctg_ct_sctp_state st);
+
+/** The protocol state name of a connection (TCP or SCTP), or NULL for stateless ones. */
+const char *ctg_ct_conn_l4_state_str(const struct ctg_ct_conn *c);
 const char *ctg_ct_reason_str(enum ctg_ct_reason r);
 
 /** Append the status bits "SEEN_REPLY|ASSURED" (or "-") to @p buf. */

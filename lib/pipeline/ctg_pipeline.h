@@ -86,7 +86,8 @@ struct ctg_pipeline_out {
 	uint16_t zone;		 /**< conntrack zone used */
 	struct ctg_ct_result ct; /**< tracking result (ct.conn valid until the next call) */
 	uint32_t conn_id;	 /**< id of the attached/noted connection, 0 if none */
-	uint8_t conn_tcp_state;	 /**< its TCP state after the packet */
+	const char *conn_l4_state; /**< its TCP/SCTP state name after the packet, or NULL */
+	uint8_t conn_tcp_state;	   /**< its TCP state (enum ctg_ct_tcp_state) after the packet */
 	uint8_t conn_gone;	 /**< the connection no longer exists (destroyed/unconfirmed) */
 	uint8_t helper_drop;	 /**< the connection's helper dropped the packet */
 	uint32_t conn_status;	 /**< its status bits after the packet */

@@ -259,7 +259,8 @@ classify(struct ctg_pipeline *pl, const struct ctg_pkt *dg, const struct ctg_pip
 	if (out->ct.conn != CTG_CT_NO_CONN) {
 		c = ctg_ct_conn_get(pl->ct, out->ct.conn);
 		out->conn_id = c->id;
-		out->conn_tcp_state = c->l4.tcp.state;
+		out->conn_l4_state = ctg_ct_conn_l4_state_str(c);
+		out->conn_tcp_state = c->orig.proto == 6 ? c->l4.tcp.state : 0;
 		out->conn_status = c->status | (accepted ? CTG_CT_S_CONFIRMED : 0);
 		out->conn_gone = (out->ct.flags & CTG_CT_RES_DESTROYED) ||
 				((out->ct.flags & CTG_CT_RES_UNCONFIRMED) && !accepted);
