@@ -190,7 +190,9 @@ tsc_calibrate(void)
 static inline uint64_t
 pipeline_now_ns(void)
 {
-	return 1000 * CTG_NS_PER_S + (uint64_t)((double)(rdtsc_now() - tsc_at_start) * 1e9 / tsc_hz);
+	double ns = (double)(rdtsc_now() - tsc_at_start) * 1e9 / tsc_hz;
+
+	return 1000 * CTG_NS_PER_S + (uint64_t)ns;
 }
 
 /* ---- small helpers ---- */
@@ -525,7 +527,8 @@ describe_out(const struct ctg_pipeline_out *out, FILE *f)
 			ctg_ct_tcp_state_str((enum ctg_ct_tcp_state)out->conn_tcp_state));
 	if (out->pkt_status != CTG_PKT_OK)
 		fprintf(f, ", ip input: %s",
-				ctg_pkt_drop_reason_str((enum ctg_pkt_drop_reason)out->pkt_drop_reason));
+				ctg_pkt_drop_reason_str(
+						(enum ctg_pkt_drop_reason)out->pkt_drop_reason));
 	if (out->frag_status != 0xff)
 		fprintf(f, ", frag status %u (%s)", out->frag_status,
 				ctg_frag_reason_str((enum ctg_frag_reason)out->frag_reason));
@@ -592,7 +595,8 @@ process_n(struct bench *b, struct stream *s, uint64_t n)
 			break;
 		case ACT_NEWFLOW:
 			b->units++;
-			if (!(out.ct.flags & CTG_CT_RES_UNCONFIRMED) || out.ct.conn == CTG_CT_NO_CONN) {
+			if (!(out.ct.flags & CTG_CT_RES_UNCONFIRMED) ||
+					out.ct.conn == CTG_CT_NO_CONN) {
 				if (b->bad++ == 0) {
 					b->bad_frame = order[pos];
 					b->bad_out = out;
@@ -777,7 +781,8 @@ flows_setup(struct bench *b, struct stream *s, uint32_t n, bool udp_only)
 			setup_pkt(b, scratch, len, CTG_CT_ESTABLISHED, CTG_CT_TCP_SYN_RECV, what);
 			snprintf(what, sizeof(what), "flow %u ACK", i);
 			len = put_tcp(scratch, &f, false, TH_ACK, f.cisn + 1, f.sisn + 1, 0);
-			setup_pkt(b, scratch, len, CTG_CT_ESTABLISHED, CTG_CT_TCP_ESTABLISHED, what);
+			setup_pkt(b, scratch, len, CTG_CT_ESTABLISHED, CTG_CT_TCP_ESTABLISHED,
+					what);
 			/* 14 + 20 + 20 + 10 = 64 bytes. */
 			lo = put_tcp(o, &f, false, TH_PSH | TH_ACK, f.cisn + 1, f.sisn + 1, 10);
 			lr = put_tcp(r, &f, true, TH_ACK, f.sisn + 1, f.cisn + 11, 0);
@@ -1014,7 +1019,8 @@ wl_tcp_lifecycle(const struct opts *o, uint64_t n)
 			p = stream_room(&s, 54 + pl);
 			len = put_tcp(p, &f, steps[k].reply, steps[k].flags, seq, ack, pl);
 			stream_add(&s, p, len, k == 0 ? CTG_CT_NEW : CTG_CT_ESTABLISHED,
-					CTG_PL_FORWARD, steps[k].tcp, k == 8 ? ACT_CLOSE : ACT_NONE);
+					CTG_PL_FORWARD, steps[k].tcp,
+					k == 8 ? ACT_CLOSE : ACT_NONE);
 		}
 	}
 	/* Waves: every connection takes step k, in a fresh random order, before step k+1. */
@@ -1118,7 +1124,8 @@ ruleset_text(uint32_t nb_rules)
 	char *t = xalloc(cap);
 
 	len += (size_t)snprintf(t + len, cap - len,
-			"*filter\n:INPUT ACCEPT [0:0]\n:FORWARD DROP [0:0]\n:OUTPUT ACCEPT [0:0]\n");
+			"*filter\n:INPUT ACCEPT [0:0]\n:FORWARD DROP [0:0]\n"
+			":OUTPUT ACCEPT [0:0]\n");
 	for (uint32_t i = 0; i + 1 < nb_rules; i++) {
 		uint32_t a = i & 0xff, c = (i >> 8) & 0xff;
 		int n;
@@ -1127,13 +1134,15 @@ ruleset_text(uint32_t nb_rules)
 		switch (i % 5) {
 		case 0:
 			n = snprintf(t + len, cap - len,
-					"-A FORWARD -s 192.0.2.%u/32 -d 198.51.100.%u/32 -p tcp -m tcp "
+					"-A FORWARD -s 192.0.2.%u/32 -d 198.51.100.%u/32 "
+					"-p tcp -m tcp "
 					"--dport %u -j ACCEPT\n",
 					a, c, 1000 + i % 50000);
 			break;
 		case 1:
 			n = snprintf(t + len, cap - len,
-					"-A FORWARD -s 198.18.%u.0/24 -p udp -m udp --dport %u -j DROP\n",
+					"-A FORWARD -s 198.18.%u.0/24 -p udp -m udp "
+					"--dport %u -j DROP\n",
 					a, 1000 + i % 50000);
 			break;
 		case 2:
@@ -1149,14 +1158,16 @@ ruleset_text(uint32_t nb_rules)
 			break;
 		default:
 			n = snprintf(t + len, cap - len,
-					"-A FORWARD -p tcp -m tcp --sport %u:%u --dport 7 -j DROP\n",
+					"-A FORWARD -p tcp -m tcp --sport %u:%u "
+					"--dport 7 -j DROP\n",
 					1 + i % 60000, 2 + i % 60000);
 			break;
 		}
 		len += (size_t)n;
 	}
 	len += (size_t)snprintf(t + len, cap - len,
-			"-A FORWARD -m conntrack --ctstate RELATED,ESTABLISHED -j ACCEPT\nCOMMIT\n");
+			"-A FORWARD -m conntrack --ctstate RELATED,ESTABLISHED "
+			"-j ACCEPT\nCOMMIT\n");
 	return t;
 }
 
@@ -1198,7 +1209,8 @@ wl_rules(const struct opts *o, uint64_t n)
 			if (rc != 0) {
 				char why[600];
 
-				snprintf(why, sizeof(why), "cannot load the generated rule set: %s (%s)",
+				snprintf(why, sizeof(why),
+						"cannot load the generated rule set: %s (%s)",
 						strerror(-rc), err);
 				print_skipped(name, n, why);
 				continue;
@@ -1211,7 +1223,8 @@ wl_rules(const struct opts *o, uint64_t n)
 				ctg_pipeline_set_rules(b.pl, NULL, NULL);
 				ctg_rule_counters_free(cnt);
 				ctg_rule_set_free(rs);
-				print_skipped(name, n, "rule evaluation is not active (probe not dropped)");
+				print_skipped(name, n,
+						"rule evaluation is not active (probe passed)");
 				continue;
 			}
 		}
