@@ -170,7 +170,8 @@ print_line(struct replay *r, uint64_t idx, const struct ctg_pipeline_out *o,
 						n);
 			}
 		} else {
-			snprintf(note, sizeof(note), "not confirmed: the ruleset dropped this packet");
+			snprintf(note, sizeof(note), "not confirmed: %s",
+					ctg_pipeline_drop_str(o->drop));
 		}
 		if (!noted)
 			dir = o->ct.dir == CTG_CT_DIR_ORIG ? "orig" : "reply";

@@ -35,6 +35,7 @@ enum ctg_pipeline_verdict {
 #define CTG_PL_DROPS(X)                                                                  \
 	X(NONE, "none")                                                                  \
 	X(IP_INPUT, "dropped by the IP input checks")                                    \
+	X(IP_OPTIONS, "IPv4 options refused after PREROUTING (source route, malformed)") \
 	X(FRAG, "dropped by reassembly")                                                 \
 	X(RAW_RULES, "dropped in raw PREROUTING")                                        \
 	X(CT, "dropped by conntrack (table full)")                                       \

@@ -159,6 +159,23 @@ finish(struct ctg_pipeline *pl, struct ctg_pipeline_out *out, enum ctg_pipeline_
 		pl->stats.drops[d]++;
 }
 
+/* What the packet left behind, for reports (read before confirmation or removal). */
+static void
+report_conn(struct ctg_pipeline *pl, struct ctg_pipeline_out *out, bool accepted)
+{
+	const struct ctg_ct_conn *c;
+
+	if (out->ct.conn == CTG_CT_NO_CONN)
+		return;
+	c = ctg_ct_conn_get(pl->ct, out->ct.conn);
+	out->conn_id = c->id;
+	out->conn_l4_state = ctg_ct_conn_l4_state_str(c);
+	out->conn_tcp_state = c->orig.proto == 6 ? c->l4.tcp.state : 0;
+	out->conn_status = c->status | (accepted ? CTG_CT_S_CONFIRMED : 0);
+	out->conn_gone = (out->ct.flags & CTG_CT_RES_DESTROYED) ||
+			((out->ct.flags & CTG_CT_RES_UNCONFIRMED) && !accepted);
+}
+
 /* Steps 4-7 on a complete datagram. */
 static void
 classify(struct ctg_pipeline *pl, const struct ctg_pkt *dg, const struct ctg_pipeline_pkt *in,
@@ -223,8 +240,25 @@ classify(struct ctg_pipeline *pl, const struct ctg_pkt *dg, const struct ctg_pip
 	if (out->ct.conn != CTG_CT_NO_CONN && !(out->ct.flags & CTG_CT_RES_NOT_ATTACHED))
 		c = ctg_ct_conn_get(pl->ct, out->ct.conn);
 
+	/* ip_rcv_options() runs after PREROUTING: a refused packet never reaches FORWARD
+	 * and its new entry is never confirmed. */
+	if (dg->family == 4 && dg->l4_off > 20 && ctg_pkt_ipv4_options_drop(dg)) {
+		report_conn(pl, out, false);
+		if (!notrack)
+			ctg_ct_finish(pl->ct, &out->ct, false);
+		finish(pl, out, CTG_PL_DROP, CTG_PL_DROP_IP_OPTIONS);
+		return;
+	}
+
 	accepted = true;
 	if (pl->rules != NULL) {
+		const struct ctg_ct_conn *m = NULL;
+
+		if (c != NULL && c->master != 0)
+			m = ctg_ct_conn_get(pl->ct, c->master - 1);
+		rp.master_helper = m != NULL && m->helper != CTG_CT_HELPER_NONE ?
+				ctg_ct_helper_name((enum ctg_ct_helper)m->helper) :
+				NULL;
 		rp.ct_state = out->ct.state;
 		rp.ct_dir = out->ct.dir;
 		rp.conn = c;
@@ -255,16 +289,7 @@ classify(struct ctg_pipeline *pl, const struct ctg_pkt *dg, const struct ctg_pip
 		out->helper_drop = 1;
 	}
 
-	/* What the packet left behind, for reports (after confirmation). */
-	if (out->ct.conn != CTG_CT_NO_CONN) {
-		c = ctg_ct_conn_get(pl->ct, out->ct.conn);
-		out->conn_id = c->id;
-		out->conn_l4_state = ctg_ct_conn_l4_state_str(c);
-		out->conn_tcp_state = c->orig.proto == 6 ? c->l4.tcp.state : 0;
-		out->conn_status = c->status | (accepted ? CTG_CT_S_CONFIRMED : 0);
-		out->conn_gone = (out->ct.flags & CTG_CT_RES_DESTROYED) ||
-				((out->ct.flags & CTG_CT_RES_UNCONFIRMED) && !accepted);
-	}
+	report_conn(pl, out, accepted);
 	if (!notrack)
 		ctg_ct_finish(pl->ct, &out->ct, accepted);
 	if (accepted)

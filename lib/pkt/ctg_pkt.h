@@ -109,6 +109,14 @@ enum ctg_pkt_status ctg_pkt_parse_l3(const uint8_t *l3, uint32_t len, struct ctg
  */
 bool ctg_pkt_parse_inner(const uint8_t *l3, uint32_t len, uint8_t family, struct ctg_pkt *pkt);
 
+/**
+ * IPv4 options as ip_rcv_options() sees them after PREROUTING (a router with
+ * accept_source_route=0): true when the packet is dropped there, i.e. a malformed
+ * option (length or pointer out of range, as ip_options_compile() checks) or a
+ * source-route option. Unknown well-formed options are ignored, as in the kernel.
+ */
+bool ctg_pkt_ipv4_options_drop(const struct ctg_pkt *pkt);
+
 /** Internet checksum partial sum (ones' complement, not folded) of @p len bytes. */
 uint32_t ctg_pkt_csum_partial(const uint8_t *p, uint32_t len, uint32_t sum);
 

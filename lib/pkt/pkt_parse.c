@@ -392,3 +392,60 @@ ctg_pkt_parse_inner(const uint8_t *l3, uint32_t len, uint8_t family, struct ctg_
 	}
 	return false;
 }
+
+bool
+ctg_pkt_ipv4_options_drop(const struct ctg_pkt *pkt)
+{
+	const uint8_t *o = pkt->l3 + 20;
+	uint32_t l = (uint32_t)(pkt->l3[0] & 0x0f) * 4 - 20;
+	bool srr = false, rr = false, ts = false;
+
+	while (l > 0) {
+		uint32_t optlen;
+
+		if (o[0] == 0) /* end of option list */
+			break;
+		if (o[0] == 1) { /* no-op */
+			o++;
+			l--;
+			continue;
+		}
+		if (l < 2)
+			return true;
+		optlen = o[1];
+		if (optlen < 2 || optlen > l)
+			return true;
+		switch (o[0]) {
+		case 0x83: /* LSRR */
+		case 0x89: /* SSRR */
+			if (optlen < 3 || o[2] < 4 || srr)
+				return true;
+			srr = true;
+			break;
+		case 0x07: /* record route */
+			if (rr || optlen < 3 || o[2] < 4)
+				return true;
+			if (o[2] <= optlen && o[2] + 3u > optlen)
+				return true;
+			rr = true;
+			break;
+		case 0x44: /* timestamp */
+			if (ts || optlen < 4 || o[2] < 5)
+				return true;
+			ts = true;
+			break;
+		case 0x94: /* router alert */
+			if (optlen != 4 || o[2] != 0 || o[3] != 0)
+				return true;
+			break;
+		case 0x86: /* CIPSO: no DOI configured on the router */
+			return true;
+		default:
+			break;
+		}
+		o += optlen;
+		l -= optlen;
+	}
+	/* accept_source_route=0 */
+	return srr;
+}

@@ -312,6 +312,44 @@ test_inner(void)
 	return 0;
 }
 
+static int
+test_ipv4_options(void)
+{
+	static const struct {
+		const char *opts; /* hex, 4-byte multiple */
+		int drop;
+	} cases[] = {
+		{ "830704cb00710101", 1 }, /* LSRR: source routing refused */
+		{ "9e040000", 0 },	   /* unknown option, well formed: ignored */
+		{ "07280400", 1 },	   /* record route longer than the header */
+		{ "07070400000000000", 0 }, /* record route, room for one address */
+		{ "94040000", 0 },	   /* router alert */
+		{ "01010100", 0 },	   /* NOPs and end of list */
+		{ "0702", 1 },		   /* record route too short */
+	};
+	for (size_t i = 0; i < CTG_ARRAY_SIZE(cases); i++) {
+		uint8_t ip[80] = { 0 };
+		size_t n = strlen(cases[i].opts) / 2;
+		uint32_t olen = (uint32_t)((n + 3) & ~3u);
+		struct ctg_pkt p;
+
+		for (size_t k = 0; k < n; k++) {
+			unsigned int v;
+
+			sscanf(cases[i].opts + 2 * k, "%2x", &v);
+			ip[20 + k] = (uint8_t)v;
+		}
+		ip[0] = (uint8_t)(0x40 | (20 + olen) / 4);
+		ctg_put_be16(ip + 2, (uint16_t)(20 + olen + 8));
+		ip[8] = 64;
+		ip[9] = 17;
+		ip4_csum(ip);
+		CTG_ASSERT_EQ(ctg_pkt_parse_l3(ip, 20 + olen + 8, &p), CTG_PKT_OK);
+		CTG_ASSERT(ctg_pkt_ipv4_options_drop(&p) == (cases[i].drop != 0), "case %zu", i);
+	}
+	return 0;
+}
+
 int
 main(void)
 {
@@ -325,6 +363,7 @@ main(void)
 		{ "ipv6_fragment_and_drops", test_ipv6_fragment_and_drops },
 		{ "sll_null", test_sll_null },
 		{ "inner", test_inner },
+		{ "ipv4_options", test_ipv4_options },
 		{ NULL, NULL },
 	};
 
