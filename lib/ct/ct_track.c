@@ -178,6 +178,9 @@ ctg_ct_track(struct ctg_ct_shard *s, const struct ctg_pkt *pkt, uint16_t zone,
 				res->conn = conn;
 				res->dir = dir;
 				res->flags |= CTG_CT_RES_NOT_ATTACHED;
+			} else {
+				/* A query (e.g. an echo reply with a bad checksum): its own entry. */
+				note_existing(s, pkt, zone, now_ns, res);
 			}
 			return;
 		case CT_ICMP_RELATED:
