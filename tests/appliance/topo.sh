@@ -68,7 +68,7 @@ topo_start() {
 		--config "$TOPO_DIR/ctgate.conf" "$@" > "$CTGATE_LOG" 2>&1 &
 	CTGATE_PID=$!
 	i=0
-	while ! grep -q "ctgate: running" "$CTGATE_LOG"; do
+	while ! grep -qs "ctgate: running" "$CTGATE_LOG"; do
 		i=$((i + 1))
 		if [ $i -gt 100 ] || ! kill -0 $CTGATE_PID 2>/dev/null; then
 			echo "ctgate did not start:"
