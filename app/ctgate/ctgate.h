@@ -79,7 +79,6 @@ struct ctgate_conf {
 	X(handoff_nomem, "frames dropped: no handoff buffer")                            \
 	X(reject_sent, "REJECT packets sent")                                            \
 	X(reject_drop, "REJECT packets not sent (no mbuf or tx full)")                   \
-	X(no_peer, "frames dropped: port has no bridge peer")                            \
 	X(rules_switch, "rule sets switched to")
 
 struct ctgate_worker_stats {

@@ -191,6 +191,21 @@ else
 		ok "outside-initiated ping blocked"
 	fi
 	check "RELATED ICMP error with rules (UDP to a closed port)" udp_refused "$NS_IN" 10.99.1.2
+	# Reload the ruleset (SIGHUP) under traffic: connections survive, rules still apply.
+	in_ns ping -c 20 -i 0.05 -W 1 10.99.1.2 > "$TOPO_DIR/ping_reload.out" 2>&1 &
+	ping_pid=$!
+	sleep 0.3
+	kill -HUP "$CTGATE_PID"
+	wait $ping_pid
+	ping_rc=$?
+	sleep 0.3
+	if [ $ping_rc -eq 0 ] && [ "$(grep -c 'rules loaded' "$CTGATE_LOG")" -eq 2 ]; then
+		ok "SIGHUP reload under traffic: rules reloaded, no ping lost"
+	else
+		sed 's/^/# /' "$TOPO_DIR/ping_reload.out" | tail -3
+		notok "SIGHUP reload: ping rc=$ping_rc, $(grep -c 'rules loaded' "$CTGATE_LOG") loads"
+	fi
+	check "after the reload: outside-initiated TCP still blocked" tcp_blocked "$NS_OUT" 10.99.1.1 8081
 	if grep -q "GET" "$TOPO_DIR/http_in.log"; then
 		notok "the inside server saw a request from outside"
 	else
@@ -198,6 +213,10 @@ else
 	fi
 	topo_stop
 	sed -n '/ctgate: summary/,$p' "$CTGATE_LOG" | sed 's/^/# /'
+	switches=$(topo_counter rules_switch)
+	if [ "$switches" -ne $((2 * WORKERS)) ]; then
+		notok "every worker switched rule sets twice: rules_switch total $switches"
+	fi
 	if [ "$CTGATE_RC" = 0 ] && grep -q "^mbuf leak check: OK" "$CTGATE_LOG"; then
 		ok "with rules: SIGTERM, exit 0, mbuf leak check OK"
 	else
