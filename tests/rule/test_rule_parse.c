@@ -285,6 +285,7 @@ test_save_roundtrip(void)
 	fclose(f);
 	/* Same text after the first line (which names the source). */
 	CTG_ASSERT(strcmp(strchr(buf, '\n'), strchr(buf2, '\n')) == 0, "round trip differs");
+	free(buf2);
 	f = open_memstream(&buf2, &len2);
 	CTG_ASSERT_EQ(ctg_rule_set_list(rs, 4, "filter", NULL, f), 0);
 	fclose(f);
