@@ -19,7 +19,6 @@
 #include <rte_ring.h>
 
 #include "ctg_pipeline.h"
-#include "rule_stub.h"
 
 #define CTGATE_MAX_PORTS    16
 #define CTGATE_MAX_WORKERS  64
@@ -141,7 +140,6 @@ struct ctgate_app {
 	const struct ctg_rule_set *rules; /* current set (control core's view) */
 	struct ctg_rule_counters *rule_cnt[CTGATE_MAX_WORKERS];
 	struct ctg_ct_params shard_params; /* tunables of every shard (max: a share) */
-	bool rules_linked;		 /* the rules library is complete */
 	uint64_t shutdown_drops;	 /* frames freed from rings at shutdown */
 };
 

