@@ -46,6 +46,7 @@ struct ct_l4_ops {
 };
 
 extern const struct ct_l4_ops ct_l4_tcp_ops;
+extern const struct ct_l4_ops ct_l4_sctp_ops;
 
 /** Next TCP state for (direction, flag class, state) from the state table (tests). */
 uint8_t ct_tcp_fsm_next(unsigned int dir, unsigned int event, unsigned int state);

@@ -50,6 +50,8 @@ l4_ops(uint8_t proto)
 		return &ct_l4_icmpv6_ops;
 	case IPPROTO_GRE_:
 		return &ct_l4_gre_ops;
+	case IPPROTO_SCTP_:
+		return &ct_l4_sctp_ops;
 	default:
 		return &ct_l4_generic_ops;
 	}
