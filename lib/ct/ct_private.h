@@ -84,6 +84,9 @@ struct ctg_ct_shard {
 	uint32_t gc_cursor;	 /**< next pool index the expiry scan visits */
 	uint32_t pending;	 /**< unconfirmed conn of the packet in flight, or NO_CONN */
 	struct ctg_ct_stats stats;
+	ctg_ct_event_fn *event_fn; /**< NEW/DESTROY notifications, or NULL */
+	void *event_arg;
+	uint64_t now_ns;	   /**< time of the packet or expiry scan in progress */
 	/* Helpers and expectations (ct_expect.c). */
 	struct {
 		uint8_t helper;

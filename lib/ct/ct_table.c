@@ -226,6 +226,13 @@ ctg_ct_shard_set_params(struct ctg_ct_shard *s, const struct ctg_ct_params *para
 	s->params = params;
 }
 
+void
+ctg_ct_shard_set_event_cb(struct ctg_ct_shard *s, ctg_ct_event_fn *fn, void *arg)
+{
+	s->event_fn = fn;
+	s->event_arg = arg;
+}
+
 uint32_t
 ct_conn_alloc(struct ctg_ct_shard *s, const struct ctg_ct_tuple *orig, uint64_t now_ns)
 {
@@ -314,6 +321,8 @@ ctg_ct_delete(struct ctg_ct_shard *s, uint32_t idx)
 	if (s->pool[idx].helper != CTG_CT_HELPER_NONE && s->nb_expect > 0)
 		ct_expect_remove_master(s, idx);
 	if (s->pool[idx].status & CTG_CT_S_CONFIRMED) {
+		if (s->event_fn != NULL)
+			s->event_fn(&s->pool[idx], CTG_CT_EV_DESTROY, s->now_ns, s->event_arg);
 		ct_index_remove(s, idx);
 		s->stats.count--;
 	}
@@ -411,6 +420,8 @@ uint32_t
 ctg_ct_expire(struct ctg_ct_shard *s, uint64_t now_ns, uint32_t budget)
 {
 	uint32_t removed = 0;
+
+	s->now_ns = now_ns;
 
 	for (uint32_t k = 0; k < budget && k < s->capacity; k++) {
 		uint32_t idx = s->gc_cursor;

@@ -150,6 +150,7 @@ ctg_ct_track(struct ctg_ct_shard *s, const struct ctg_pkt *pkt, uint16_t zone,
 	uint8_t reason = CTG_CT_R_NONE;
 
 	memset(res, 0, sizeof(*res));
+	s->now_ns = now_ns;
 	res->conn = CTG_CT_NO_CONN;
 
 	/* get_l4proto(): fragments that escaped reassembly and IPv6 packets whose chain
@@ -333,6 +334,8 @@ ctg_ct_finish(struct ctg_ct_shard *s, struct ctg_ct_result *res, bool accepted)
 		ct_index_insert(s, res->conn);
 		s->stats.count++;
 		s->stats.insert++;
+		if (s->event_fn != NULL)
+			s->event_fn(&s->pool[res->conn], CTG_CT_EV_NEW, s->now_ns, s->event_arg);
 		return;
 	}
 	if (res->flags & CTG_CT_RES_DESTROYED) {

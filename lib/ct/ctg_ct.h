@@ -312,6 +312,23 @@ struct ctg_ct_shard *ctg_ct_shard_create(const struct ctg_ct_conf *conf,
 /** Free a shard. Context: control core, workers stopped. */
 void ctg_ct_shard_destroy(struct ctg_ct_shard *s);
 
+/** Connection events (the kernel's ecache NEW and DESTROY, for conntrack -E and IPFIX). */
+enum ctg_ct_event {
+	CTG_CT_EV_NEW,	   /**< the connection was confirmed (inserted) */
+	CTG_CT_EV_DESTROY, /**< it is about to be freed (expiry, delete, early drop, RST) */
+	CTG_CT_EV_COUNT
+};
+
+/**
+ * Event callback: called on the owner worker, synchronously, while the entry is still
+ * valid. It must not block (queue a copy and drop + count when the queue is full).
+ */
+typedef void ctg_ct_event_fn(const struct ctg_ct_conn *c, enum ctg_ct_event ev, uint64_t now_ns,
+		void *arg);
+
+/** Register the event callback (NULL: none). Context: owner worker or workers stopped. */
+void ctg_ct_shard_set_event_cb(struct ctg_ct_shard *s, ctg_ct_event_fn *fn, void *arg);
+
 /** Replace the tunables the shard reads. Context: owner worker (or workers stopped). */
 void ctg_ct_shard_set_params(struct ctg_ct_shard *s, const struct ctg_ct_params *params);
 
