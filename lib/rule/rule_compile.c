@@ -9,12 +9,10 @@
  *      (that order is also the rule index space used by counters, listings and saves);
  *   2. the jump graph is checked: a loop is -ELOOP (the kernel refuses it too), and the
  *      deepest call stack must fit RULE_MAX_DEPTH frames;
- *   3. each chain with enough rules gets a classifier (struct rule_index, see README.md):
- *      every rule is filed under exactly one key it requires of any packet it can match,
- *      the first that applies of: its exact destination address, its exact source
- *      address, its (protocol, destination port) set when the port match is the rule's
- *      first match; rules with no such key go to the "wild" list. Evaluation then visits
- *      only the union of the wild list and the three buckets the packet's keys select,
+ *   3. each chain with enough rules gets a classifier (struct rule_index, built by
+ *      rule_classify.c, see there and README.md): every rule is filed under one
+ *      condition (address, port or protocol range, conntrack state) that any packet it
+ *      matches meets; evaluation visits only the rules whose condition the packet meets,
  *      merged in rule order, which is exactly the linear scan minus rules that cannot
  *      match.
  *
@@ -33,7 +31,6 @@
 #include "rule_private.h"
 
 #define RULE_INDEX_MIN 4 /* chains with fewer rules are scanned linearly */
-#define RULE_INDEX_MAX_PORTS 64 /* a port rule expands into at most this many buckets */
 
 /* ---------------------------------------------------------------------------------- */
 /* Jump graph. */
@@ -104,242 +101,6 @@ out:
 }
 
 /* ---------------------------------------------------------------------------------- */
-/* Classifier. */
-
-enum key_kind {
-	KEY_WILD,
-	KEY_DST,
-	KEY_SRC,
-	KEY_PORT
-};
-
-static bool
-full_mask(const union ctg_addr *m, int family)
-{
-	int n = family == 4 ? 4 : 16;
-
-	for (int i = 0; i < n; i++)
-		if (m->b[i] != 0xff)
-			return false;
-	return true;
-}
-
-/* Destination ports a port-indexed rule needs, as ranges; 0 ranges: not port-indexed. */
-static int
-rule_port_ranges(const struct ctg_rule_set *rs, const struct rule *r, uint16_t (*out)[2])
-{
-	const struct rule_match *m;
-	uint32_t total = 0;
-	int n = 0;
-
-	if (r->nb_match == 0 || (r->inv & RULE_INV_PROTO) || r->proto == 0)
-		return 0;
-	m = &rs->matches[r->match_first];
-	if (m->kind == RM_TCP || m->kind == RM_UDP) {
-		if (m->inv & RULE_PINV_DPT)
-			return 0;
-		out[0][0] = m->u.tcp.dpt[0];
-		out[0][1] = m->u.tcp.dpt[1];
-		n = 1;
-	} else if (m->kind == RM_MULTIPORT) {
-		if (m->inv || m->u.mp.kind != RULE_MP_DST)
-			return 0;
-		for (int i = 0; i < m->u.mp.count; i++) {
-			out[i][0] = m->u.mp.ports[i][0];
-			out[i][1] = m->u.mp.ports[i][1];
-		}
-		n = m->u.mp.count;
-	} else {
-		return 0;
-	}
-	for (int i = 0; i < n; i++)
-		total += (uint32_t)(out[i][1] - out[i][0]) + 1;
-	return total <= RULE_INDEX_MAX_PORTS ? n : 0;
-}
-
-static enum key_kind
-rule_key_kind(const struct ctg_rule_set *rs, const struct rule *r)
-{
-	uint16_t pr[RULE_MULTIPORT_MAX][2];
-
-	if (!(r->inv & RULE_INV_DST) && full_mask(&r->dmask, r->family))
-		return KEY_DST;
-	if (!(r->inv & RULE_INV_SRC) && full_mask(&r->smask, r->family))
-		return KEY_SRC;
-	if (rule_port_ranges(rs, r, pr) > 0)
-		return KEY_PORT;
-	return KEY_WILD;
-}
-
-static uint32_t
-hash_addr(const union ctg_addr *a)
-{
-	uint64_t h = a->q[0] * 0x9e3779b97f4a7c15ULL ^ a->q[1] * 0xc2b2ae3d27d4eb4fULL;
-
-	return (uint32_t)(h >> 29) ^ (uint32_t)h;
-}
-
-static uint32_t
-hash_u32(uint32_t k)
-{
-	uint64_t h = (uint64_t)k * 0x9e3779b97f4a7c15ULL;
-
-	return (uint32_t)(h >> 32);
-}
-
-/* Find or insert the bucket of a key (the table never fills: size >= 2 * keys). */
-static struct rule_bucket *
-bucket_get(struct rule_hash *h, bool port, uint32_t k32, const union ctg_addr *ka)
-{
-	uint32_t i = (port ? hash_u32(k32) : hash_addr(ka)) & h->mask;
-
-	for (;;) {
-		struct rule_bucket *b = &h->b[i];
-
-		if (!b->used) {
-			b->used = 1;
-			b->key32 = k32;
-			if (ka != NULL)
-				b->key = *ka;
-			return b;
-		}
-		if (port ? b->key32 == k32 : memcmp(&b->key, ka, sizeof(*ka)) == 0)
-			return b;
-		i = (i + 1) & h->mask;
-	}
-}
-
-static int
-hash_init(struct rule_hash *h, uint32_t keys)
-{
-	uint32_t size = 8;
-
-	while (size < keys * 2)
-		size *= 2;
-	h->b = calloc(size, sizeof(*h->b));
-	if (h->b == NULL)
-		return -ENOMEM;
-	h->mask = size - 1;
-	return 0;
-}
-
-/*
- * Visit every (bucket, position) pair of the chain. Pass 0 counts list lengths, pass 1
- * fills the lists (positions ascend because rules are visited in order).
- */
-static void
-index_pass(const struct ctg_rule_set *rs, struct rule_chain *ch, int pass)
-{
-	struct rule_index *ix = &ch->idx;
-
-	for (uint32_t p = 0; p < ch->nb; p++) {
-		const struct rule *r = &rs->rules[ch->first + p];
-		uint16_t pr[RULE_MULTIPORT_MAX][2];
-		struct rule_bucket *b;
-		int n;
-
-		switch (rule_key_kind(rs, r)) {
-		case KEY_DST:
-		case KEY_SRC: {
-			bool dst = rule_key_kind(rs, r) == KEY_DST;
-
-			b = bucket_get(dst ? &ix->dst : &ix->src, false, 0, dst ? &r->dst : &r->src);
-			if (pass == 0)
-				b->len++;
-			else
-				ix->pool[b->off + b->fill++] = p;
-			break;
-		}
-		case KEY_PORT:
-			n = rule_port_ranges(rs, r, pr);
-			for (int i = 0; i < n; i++) {
-				for (uint32_t port = pr[i][0]; port <= pr[i][1]; port++) {
-					uint32_t k = (uint32_t)r->proto << 16 | port;
-
-					b = bucket_get(&ix->port, true, k, NULL);
-					if (pass == 0) {
-						b->len++;
-						continue;
-					}
-					/* A rule lists one port twice only if its ranges overlap. */
-					if (b->fill > 0 && ix->pool[b->off + b->fill - 1] == p)
-						continue;
-					ix->pool[b->off + b->fill++] = p;
-				}
-			}
-			break;
-		case KEY_WILD:
-			if (pass == 1)
-				ix->pool[ix->wild_off + ix->nb_wild] = p;
-			ix->nb_wild++;
-			break;
-		}
-	}
-}
-
-static int
-index_build(const struct ctg_rule_set *rs, struct rule_chain *ch)
-{
-	struct rule_index *ix = &ch->idx;
-	uint32_t keys[4] = { 0, 0, 0, 0 };
-	uint32_t total = 0;
-	struct rule_hash *hs[3] = { &ix->port, &ix->dst, &ix->src };
-
-	for (uint32_t p = 0; p < ch->nb; p++) {
-		const struct rule *r = &rs->rules[ch->first + p];
-		enum key_kind k = rule_key_kind(rs, r);
-
-		if (k == KEY_PORT) {
-			uint16_t pr[RULE_MULTIPORT_MAX][2];
-			int n = rule_port_ranges(rs, r, pr);
-
-			for (int i = 0; i < n; i++)
-				keys[KEY_PORT] += (uint32_t)(pr[i][1] - pr[i][0]) + 1;
-		} else {
-			keys[k]++;
-		}
-	}
-	if (hash_init(&ix->port, keys[KEY_PORT]) != 0 || hash_init(&ix->dst, keys[KEY_DST]) != 0 ||
-			hash_init(&ix->src, keys[KEY_SRC]) != 0)
-		return -ENOMEM;
-	index_pass(rs, ch, 0);
-	/* Offsets: wild list first, then every bucket. */
-	ix->wild_off = 0;
-	total = ix->nb_wild;
-	for (int h = 0; h < 3; h++) {
-		for (uint32_t i = 0; i <= hs[h]->mask; i++) {
-			struct rule_bucket *b = &hs[h]->b[i];
-
-			if (!b->used)
-				continue;
-			b->off = total;
-			total += b->len;
-		}
-	}
-	ix->pool = calloc(total + 1, sizeof(uint32_t));
-	if (ix->pool == NULL)
-		return -ENOMEM;
-	ix->nb_wild = 0;
-	index_pass(rs, ch, 1);
-	/* Overlapping multiport ranges counted a port twice: keep what was filled. */
-	for (int h = 0; h < 3; h++)
-		for (uint32_t i = 0; i <= hs[h]->mask; i++)
-			hs[h]->b[i].len = hs[h]->b[i].fill;
-	ix->built = 1;
-	return 0;
-}
-
-static void
-index_free(struct rule_index *ix)
-{
-	free(ix->pool);
-	free(ix->port.b);
-	free(ix->dst.b);
-	free(ix->src.b);
-	memset(ix, 0, sizeof(*ix));
-}
-
-/* ---------------------------------------------------------------------------------- */
 /* Compile. */
 
 int
@@ -383,7 +144,7 @@ rule_compile(struct ctg_rule_set *rs, const struct ctg_rule_load_opts *opts, cha
 		if (ch->builtin && ch->table == RULE_TABLE_RAW && strcmp(ch->name, "PREROUTING") == 0)
 			rs->hook_chain[fi][CTG_RULE_RAW_PREROUTING] = c;
 		if ((opts == NULL || !opts->linear) && ch->nb >= RULE_INDEX_MIN) {
-			rc = index_build(rs, ch);
+			rc = rule_cls_build(rs, ch);
 			if (rc != 0)
 				return rc;
 		}
@@ -402,7 +163,7 @@ rule_set_destroy(struct ctg_rule_set *rs)
 	}
 	for (uint32_t c = 0; c < rs->nb_chains; c++) {
 		free(rs->chains[c].tmp);
-		index_free(&rs->chains[c].idx);
+		rule_cls_free(&rs->chains[c].idx);
 	}
 	free(rs->rules);
 	free(rs->matches);

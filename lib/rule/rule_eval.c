@@ -412,81 +412,98 @@ rule_match_ip(const struct rule *r, const struct ctg_rule_pkt *rp)
 /* ---------------------------------------------------------------------------------- */
 /* Candidate iteration. */
 
+#define CURSOR_LISTS (RULE_DIM_COUNT + 1)
+
+/* The candidates of one chain: the lists the packet's keys select, merged in order. */
 struct cursor {
-	const uint32_t *list[4];
-	uint32_t pos[4];
-	uint32_t len[4];
+	const uint32_t *list[CURSOR_LISTS];
+	uint32_t pos[CURSOR_LISTS];
+	uint32_t len[CURSOR_LISTS];
 	uint32_t nb_lists;
 	uint32_t lin; /* linear mode: next position */
 	uint32_t end; /* linear mode: chain length; UINT32_MAX in indexed mode */
 };
 
+/* The packet's classifier keys (rule_classify.c). */
 struct pkey {
-	bool fast;
-	bool has_port;
-	uint32_t port_key;
-	union ctg_addr src;
-	union ctg_addr dst;
+	bool fast; /* classified; false: no match may hotdrop it is not guaranteed: linear */
+	struct rule_key k[RULE_DIM_COUNT];
 };
 
-static const struct rule_bucket *
-bucket_find(const struct rule_hash *h, bool port, uint32_t k32, const union ctg_addr *ka)
+static uint32_t
+state_index(const struct ctg_rule_pkt *rp)
 {
-	uint32_t i;
-
-	if (h->b == NULL)
-		return NULL;
-	if (port) {
-		uint64_t x = (uint64_t)k32 * 0x9e3779b97f4a7c15ULL;
-
-		i = (uint32_t)(x >> 32);
-	} else {
-		uint64_t x = ka->q[0] * 0x9e3779b97f4a7c15ULL ^ ka->q[1] * 0xc2b2ae3d27d4eb4fULL;
-
-		i = (uint32_t)(x >> 29) ^ (uint32_t)x;
+	switch ((enum ctg_ct_state)rp->ct_state) {
+	case CTG_CT_ESTABLISHED:
+		return 1;
+	case CTG_CT_RELATED:
+		return 2;
+	case CTG_CT_NEW:
+		return 3;
+	case CTG_CT_UNTRACKED:
+		return 4;
+	case CTG_CT_INVALID:
+	case CTG_CT_STATE_COUNT:
+		break;
 	}
-	for (i &= h->mask;; i = (i + 1) & h->mask) {
-		const struct rule_bucket *b = &h->b[i];
+	return 0; /* INVALID, as state_bit() */
+}
 
-		if (!b->used)
-			return NULL;
-		if (port ? b->key32 == k32 : memcmp(&b->key, ka, sizeof(*ka)) == 0)
-			return b;
+/* The elementary interval of @p k in dimension @p d: its rule list. */
+static void
+dim_lookup(const struct rule_dim_index *d, const struct rule_key *k, const uint32_t **list,
+		uint32_t *len)
+{
+	const struct rule_key *st = d->starts;
+	uint32_t lo = 0, hi = d->nb, i;
+
+	if (d->dir != NULL) {
+		uint64_t b = k->lo >> d->dir_shift;
+
+		lo = d->dir[b];
+		hi = d->dir[b + 1];
 	}
+	/* Count the interval starts <= k. */
+	while (lo < hi) {
+		uint32_t mid = lo + (hi - lo) / 2;
+
+		if (st[mid].hi < k->hi || (st[mid].hi == k->hi && st[mid].lo <= k->lo))
+			lo = mid + 1;
+		else
+			hi = mid;
+	}
+	i = lo - 1;
+	*list = d->list + d->off[i];
+	*len = d->off[i + 1] - d->off[i];
 }
 
 static void
 cursor_init(struct cursor *c, const struct rule_chain *ch, const struct pkey *k)
 {
 	const struct rule_index *ix = &ch->idx;
-	const struct rule_bucket *b;
+	uint32_t n = 0;
 
-	c->nb_lists = 0;
 	if (!ix->built || !k->fast) {
+		c->nb_lists = 0;
 		c->lin = 0;
 		c->end = ch->nb;
 		return;
 	}
 	c->end = UINT32_MAX;
 	if (ix->nb_wild != 0) {
-		c->list[0] = ix->pool + ix->wild_off;
+		c->list[0] = ix->wild;
 		c->len[0] = ix->nb_wild;
 		c->pos[0] = 0;
-		c->nb_lists = 1;
+		n = 1;
 	}
-	b = k->has_port ? bucket_find(&ix->port, true, k->port_key, NULL) : NULL;
-	for (int i = 0; i < 3; i++) {
-		if (i == 1)
-			b = bucket_find(&ix->dst, false, 0, &k->dst);
-		else if (i == 2)
-			b = bucket_find(&ix->src, false, 0, &k->src);
-		if (b != NULL && b->len != 0) {
-			c->list[c->nb_lists] = ix->pool + b->off;
-			c->len[c->nb_lists] = b->len;
-			c->pos[c->nb_lists] = 0;
-			c->nb_lists++;
-		}
+	for (uint32_t d = 0; d < RULE_DIM_COUNT; d++) {
+		if (!(ix->used & (1u << d)))
+			continue;
+		dim_lookup(&ix->dim[d], &k->k[d], &c->list[n], &c->len[n]);
+		if (c->len[n] != 0)
+			c->pos[n++] = 0;
 	}
+	c->nb_lists = n;
 }
 
 static uint32_t
@@ -507,21 +524,31 @@ cursor_next(struct cursor *c)
 	return best;
 }
 
+/*
+ * A packet is classified only when no match can hotdrop it (rule_classify.c): not a
+ * non-first fragment, and a transport header as long as the matches of its protocol
+ * read (TCP: the data offset too, for --tcp-option).
+ */
 static void
 pkey_init(struct pkey *k, const struct pview *v)
 {
 	const struct ctg_pkt *pkt = v->rp->pkt;
 	int n = pkt->family == 4 ? 4 : 16;
 	const uint8_t *sa = pkt->l3 + (pkt->family == 4 ? 12 : 8);
+	uint64_t sp = 0, dp = 0;
 	uint32_t need = 0;
+	bool ports = true;
 
-	memset(k, 0, sizeof(*k));
-	memcpy(k->src.b, sa, (size_t)n);
-	memcpy(k->dst.b, sa + n, (size_t)n);
 	k->fast = v->fragoff == 0 && !(pkt->frag && pkt->frag_off != 0);
 	switch (pkt->proto) {
 	case 6:
 		need = 20;
+		if (v->l4len >= 20) {
+			uint32_t hlen = (uint32_t)(v->l4[12] >> 4) * 4;
+
+			if (hlen < 20 || hlen > v->l4len)
+				k->fast = false;
+		}
 		break;
 	case 17:
 	case 136:
@@ -531,16 +558,33 @@ pkey_init(struct pkey *k, const struct pview *v)
 	case 33:
 		need = 4;
 		break;
+	case 1:
+	case 58:
+		need = 8;
+		ports = false;
+		break;
 	default:
-		return;
+		ports = false;
+		break;
 	}
-	if (v->l4len < need) {
-		/* A port-indexed rule would hotdrop it: let the linear walk see every rule. */
+	if (v->l4len < need)
 		k->fast = false;
+	if (!k->fast)
 		return;
+	if (ports) {
+		sp = ctg_get_be16(v->l4);
+		dp = ctg_get_be16(v->l4 + 2);
 	}
-	k->has_port = true;
-	k->port_key = (uint32_t)pkt->proto << 16 | ctg_get_be16(v->l4 + 2);
+	rule_key_addr(&k->k[RULE_DIM_SRC], sa, pkt->family);
+	rule_key_addr(&k->k[RULE_DIM_DST], sa + n, pkt->family);
+	k->k[RULE_DIM_SPORT].hi = 0;
+	k->k[RULE_DIM_SPORT].lo = (uint64_t)pkt->proto << 16 | sp;
+	k->k[RULE_DIM_DPORT].hi = 0;
+	k->k[RULE_DIM_DPORT].lo = (uint64_t)pkt->proto << 16 | dp;
+	k->k[RULE_DIM_PROTO].hi = 0;
+	k->k[RULE_DIM_PROTO].lo = pkt->proto;
+	k->k[RULE_DIM_STATE].hi = 0;
+	k->k[RULE_DIM_STATE].lo = state_index(v->rp);
 }
 
 /* ---------------------------------------------------------------------------------- */

@@ -220,29 +220,47 @@ struct rule {
 	uint64_t base_bytes;
 };
 
-/* Classifier of one chain: candidate rule lists (positions in the chain, ascending). */
-struct rule_bucket {
-	union ctg_addr key; /* address */
-	uint32_t key32;	    /* proto << 16 | port */
-	uint32_t off;	    /* first entry in rule_index.pool */
-	uint32_t len;	    /* entries */
-	uint32_t fill;	    /* build time: entries written */
-	uint8_t used;
+/*
+ * Classifier of one chain (rule_classify.c): every rule is filed under one dimension
+ * (or the wild list); per dimension, sorted elementary intervals of the key space, each
+ * with the ascending positions (in the chain) of the rules that can match a packet whose
+ * key falls in it.
+ */
+enum rule_dim {
+	RULE_DIM_SRC,	/* source address */
+	RULE_DIM_DST,	/* destination address */
+	RULE_DIM_SPORT, /* proto << 16 | source port */
+	RULE_DIM_DPORT, /* proto << 16 | destination port */
+	RULE_DIM_PROTO, /* transport protocol */
+	RULE_DIM_STATE, /* index of the packet's state bit, RULE_CLS_NB_STATES of them */
+	RULE_DIM_COUNT
 };
 
-struct rule_hash {
-	struct rule_bucket *b;
-	uint32_t mask; /* size - 1 (power of two), 0 when empty */
+#define RULE_CLS_NB_STATES 5
+
+/* A classifier key: 128 bits, ordered hi then lo. */
+struct rule_key {
+	uint64_t hi;
+	uint64_t lo;
+};
+
+struct rule_dim_index {
+	uint32_t nb;		  /* elementary intervals; 0: no rule filed here */
+	struct rule_key *starts;  /* [nb] first key of each interval, ascending, starts[0] = 0 */
+	uint32_t *off;		  /* [nb + 1] list of interval k: list[off[k] .. off[k + 1]) */
+	uint32_t *list;		  /* rule positions */
+	uint32_t *dir;		  /* [2^dir_bits + 1] first level (keys in lo only), or NULL */
+	uint8_t dir_bits;	  /* bucket of a key: lo >> dir_shift */
+	uint8_t dir_shift;	  /* dir[b]: intervals starting below bucket b's first key */
 };
 
 struct rule_index {
-	uint32_t *pool;		/* all lists */
-	uint32_t wild_off;	/* rules that go to every packet */
+	struct rule_dim_index dim[RULE_DIM_COUNT];
+	uint32_t *wild; /* rules filed nowhere: candidates for every packet */
 	uint32_t nb_wild;
-	struct rule_hash port;	/* rules needing one (proto, dport) */
-	struct rule_hash dst;	/* rules needing one destination address */
-	struct rule_hash src;	/* rules needing one source address */
+	uint8_t used;	/* dimensions with rules (1 << RULE_DIM_*) */
 	uint8_t built;
+	size_t mem;	/* bytes allocated (README figures) */
 };
 
 struct rule_chain {
@@ -311,6 +329,11 @@ int rule_parse_text(struct ctg_rule_set *rs, const char *text, const char *name,
 int rule_compile(struct ctg_rule_set *rs, const struct ctg_rule_load_opts *opts, char *err,
 		size_t errlen);
 void rule_set_destroy(struct ctg_rule_set *rs);
+
+/* rule_classify.c */
+int rule_cls_build(const struct ctg_rule_set *rs, struct rule_chain *ch);
+void rule_cls_free(struct rule_index *ix);
+void rule_key_addr(struct rule_key *k, const uint8_t *a, int family);
 
 /* rule_eval.c */
 bool rule_match_ip(const struct rule *r, const struct ctg_rule_pkt *rp);
