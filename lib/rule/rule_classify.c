@@ -508,12 +508,31 @@ starts_find(const struct rule_key *st, uint32_t nb, const struct rule_key *k)
 	return lo - 1;
 }
 
+/* Width in bits of the keys of @p dim when they fit in 32 bits (first level), else 0. */
+static int
+dim_key_width(int dim, int family)
+{
+	switch (dim) {
+	case RULE_DIM_SRC:
+	case RULE_DIM_DST:
+		return family == 4 ? 32 : 0;
+	case RULE_DIM_SPORT:
+	case RULE_DIM_DPORT:
+		return 24;
+	case RULE_DIM_PROTO:
+		return 8;
+	default:
+		return 3;
+	}
+}
+
 /* Sorted unique interval starts of the rules filed under @p dim (first one: key 0). */
 static int
 dim_starts(const struct ctg_rule_set *rs, const struct rule_chain *ch, const struct cls_rule *cr,
 		int dim, struct rule_key **out, uint32_t *nb_out)
 {
 	struct krange rg[RULE_CLS_MAX_RANGES];
+	int width = dim_key_width(dim, ch->family);
 	struct rule_key *st;
 	uint32_t cap = 1, n = 0, u = 0;
 
@@ -541,7 +560,8 @@ dim_starts(const struct ctg_rule_set *rs, const struct rule_chain *ch, const str
 			struct rule_key e = rg[i].hi;
 
 			st[n++] = rg[i].lo;
-			if (key_inc(&e))
+			/* No start past the largest key (the 32-bit first level needs that). */
+			if (key_inc(&e) && (width == 0 || (e.hi == 0 && e.lo >> width == 0)))
 				st[n++] = e;
 		}
 	}
@@ -581,24 +601,6 @@ dim_check_span(const struct ctg_rule_set *rs, const struct rule_chain *ch, struc
 		}
 	}
 	return banned;
-}
-
-/* Width in bits of the keys of @p dim when they fit in lo (first level), else 0. */
-static int
-dim_key_width(int dim, int family)
-{
-	switch (dim) {
-	case RULE_DIM_SRC:
-	case RULE_DIM_DST:
-		return family == 4 ? 32 : 0;
-	case RULE_DIM_SPORT:
-	case RULE_DIM_DPORT:
-		return 24;
-	case RULE_DIM_PROTO:
-		return 8;
-	default:
-		return 3;
-	}
 }
 
 /*
@@ -661,29 +663,37 @@ out:
 	if (rc != 0)
 		return rc;
 
-	di->dir_bits = 0;
-	if (width > 0) {
-		int bits = ilog2_u32(nb) + 2;
-		uint32_t nbk;
+	if (width == 0 || nb == 1)
+		return 0;
+	/* 32-bit keys and the first level over [base, last start]. */
+	di->s32 = malloc((size_t)nb * sizeof(uint32_t));
+	if (di->s32 == NULL)
+		return -ENOMEM;
+	for (uint32_t k = 0; k < nb; k++)
+		di->s32[k] = (uint32_t)st[k].lo;
+	free(di->starts);
+	di->starts = NULL;
+	{
+		uint32_t span, nbk = 1u << (ilog2_u32(nb) + 2 > 16 ? 16 : ilog2_u32(nb) + 2);
+		uint8_t shift = 0;
 
-		if (bits > 16)
-			bits = 16;
-		if (bits > width)
-			bits = width;
-		nbk = 1u << bits;
-		di->dir_bits = (uint8_t)bits;
-		di->dir_shift = (uint8_t)(width - bits);
+		di->base = di->s32[1];
+		span = di->s32[nb - 1] - di->base;
+		while (shift < 32 && (span >> shift) >= nbk)
+			shift++;
+		di->nb_dir = nbk;
+		di->dir_shift = shift;
 		di->dir = malloc(((size_t)nbk + 1) * sizeof(uint32_t));
 		if (di->dir == NULL)
 			return -ENOMEM;
-		/* dir[b] = number of starts below bucket b's first key. */
-		for (uint32_t b = 0, k = 0; b <= nbk; b++) {
-			uint64_t first = (uint64_t)b << di->dir_shift;
+		for (uint32_t b = 0, k = 0; b < nbk; b++) {
+			uint64_t first = (uint64_t)di->base + ((uint64_t)b << shift);
 
-			while (k < nb && st[k].lo < first)
+			while (k < nb && di->s32[k] < first)
 				k++;
-			di->dir[b] = b == nbk ? nb : k;
+			di->dir[b] = k;
 		}
+		di->dir[nbk] = nb;
 	}
 	return 0;
 }
@@ -693,9 +703,9 @@ dim_mem(const struct rule_dim_index *di)
 {
 	if (di->nb == 0)
 		return 0;
-	return (size_t)di->nb * sizeof(struct rule_key) + ((size_t)di->nb + 1) * 4 +
-	       ((size_t)di->off[di->nb] + 1) * 4 +
-	       (di->dir != NULL ? (((size_t)1 << di->dir_bits) + 1) * 4 : 0);
+	return (size_t)di->nb * (di->s32 != NULL ? 4 : sizeof(struct rule_key)) +
+	       ((size_t)di->nb + 1) * 4 + ((size_t)di->off[di->nb] + 1) * 4 +
+	       (di->dir != NULL ? ((size_t)di->nb_dir + 1) * 4 : 0);
 }
 
 int
@@ -774,6 +784,7 @@ rule_cls_free(struct rule_index *ix)
 	free(ix->wild);
 	for (int d = 0; d < RULE_DIM_COUNT; d++) {
 		free(ix->dim[d].starts);
+		free(ix->dim[d].s32);
 		free(ix->dim[d].off);
 		free(ix->dim[d].list);
 		free(ix->dim[d].dir);

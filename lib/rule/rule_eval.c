@@ -454,25 +454,46 @@ static void
 dim_lookup(const struct rule_dim_index *d, const struct rule_key *k, const uint32_t **list,
 		uint32_t *len)
 {
-	const struct rule_key *st = d->starts;
-	uint32_t lo = 0, hi = d->nb, i;
+	uint32_t lo, hi, i;
 
-	if (d->dir != NULL) {
-		uint64_t b = k->lo >> d->dir_shift;
+	if (d->s32 != NULL) {
+		const uint32_t *st = d->s32;
+		uint32_t x = (uint32_t)k->lo, b;
 
+		if (x < d->base) {
+			i = 0;
+			goto found;
+		}
+		b = (x - d->base) >> d->dir_shift;
+		if (b >= d->nb_dir)
+			b = d->nb_dir - 1;
 		lo = d->dir[b];
 		hi = d->dir[b + 1];
-	}
-	/* Count the interval starts <= k. */
-	while (lo < hi) {
-		uint32_t mid = lo + (hi - lo) / 2;
+		/* Count the interval starts <= x (all below lo are). */
+		while (lo < hi) {
+			uint32_t mid = lo + (hi - lo) / 2;
 
-		if (st[mid].hi < k->hi || (st[mid].hi == k->hi && st[mid].lo <= k->lo))
-			lo = mid + 1;
-		else
-			hi = mid;
+			if (st[mid] <= x)
+				lo = mid + 1;
+			else
+				hi = mid;
+		}
+	} else {
+		const struct rule_key *st = d->starts;
+
+		lo = 0;
+		hi = d->nb;
+		while (lo < hi) {
+			uint32_t mid = lo + (hi - lo) / 2;
+
+			if (st[mid].hi < k->hi || (st[mid].hi == k->hi && st[mid].lo <= k->lo))
+				lo = mid + 1;
+			else
+				hi = mid;
+		}
 	}
 	i = lo - 1;
+found:
 	*list = d->list + d->off[i];
 	*len = d->off[i + 1] - d->off[i];
 }

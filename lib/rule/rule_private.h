@@ -245,13 +245,20 @@ struct rule_key {
 };
 
 struct rule_dim_index {
-	uint32_t nb;		  /* elementary intervals; 0: no rule filed here */
-	struct rule_key *starts;  /* [nb] first key of each interval, ascending, starts[0] = 0 */
-	uint32_t *off;		  /* [nb + 1] list of interval k: list[off[k] .. off[k + 1]) */
-	uint32_t *list;		  /* rule positions */
-	uint32_t *dir;		  /* [2^dir_bits + 1] first level (keys in lo only), or NULL */
-	uint8_t dir_bits;	  /* bucket of a key: lo >> dir_shift */
-	uint8_t dir_shift;	  /* dir[b]: intervals starting below bucket b's first key */
+	uint32_t nb;		 /* elementary intervals; 0: no rule filed here */
+	struct rule_key *starts; /* [nb] first key of each interval, ascending, starts[0] = 0 */
+	uint32_t *s32;		 /* the same as 32-bit keys when every key fits (not IPv6) */
+	uint32_t *off;		 /* [nb + 1] list of interval k: list[off[k] .. off[k + 1]) */
+	uint32_t *list;		 /* rule positions */
+	/*
+	 * First level (s32 only): keys below base are in interval 0; a key x >= base is in
+	 * bucket b = min((x - base) >> dir_shift, nb_dir - 1), whose intervals start at
+	 * dir[b] - 1 .. dir[b + 1] - 1 (dir[b]: starts below the bucket's first key).
+	 */
+	uint32_t *dir; /* [nb_dir + 1], NULL when nb == 1 */
+	uint32_t base;
+	uint32_t nb_dir;
+	uint8_t dir_shift;
 };
 
 struct rule_index {
