@@ -79,6 +79,8 @@ struct ctg_pkt {
 	uint32_t frag_off;     /**< fragment offset in bytes */
 	uint32_t frag_id;      /**< IPv4 identification or IPv6 fragment identification */
 	uint16_t l2_len;       /**< bytes before l3 in the frame */
+	uint8_t l4_csum_good;  /**< the NIC verified the TCP/UDP checksum (set by the caller
+				    after parsing; ctg_pkt_l4_csum_ok() then trusts it) */
 };
 
 /**

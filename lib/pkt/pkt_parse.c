@@ -237,6 +237,7 @@ parse_ipv6(const uint8_t *l3, uint32_t caplen, struct ctg_pkt *pkt)
 enum ctg_pkt_status
 ctg_pkt_parse_l3(const uint8_t *l3, uint32_t len, struct ctg_pkt *pkt)
 {
+	memset(pkt, 0, sizeof(*pkt));
 	if (len < 1)
 		return drop(pkt, CTG_PKT_DROP_IP_TRUNCATED);
 	switch (l3[0] >> 4) {
