@@ -62,24 +62,40 @@ void ct_tcp_set_closing(struct ctg_ct_conn *c, const struct ctg_ct_params *p, ui
 /** Expectations per shard (nf_conntrack_expect_max is buckets/256 * 4 in the kernel). */
 #define CT_MAX_EXPECT 256
 
-/** One index slot: open addressing, linear probing, backward-shift deletion. */
-struct ct_slot {
-	uint32_t hash; /**< hash of the normalised tuple */
-	uint32_t idx1; /**< pool index + 1; 0 = empty */
-};
+/*
+ * The index (see README.md): buckets of one cache line, CT_BUCKET_SLOTS slots each, a
+ * 16-bit signature and a pool index per slot; a key's home bucket is chosen from its hash
+ * by multiply-shift, and a full bucket overflows into the next one (linear probing by
+ * bucket). ovf counts the entries stored beyond this bucket whose home is this bucket or
+ * one before it (F14's outbound overflow count): a lookup stops at the first bucket whose
+ * count is zero, and removal needs neither tombstones nor shifting.
+ */
+#define CT_BUCKET_SLOTS 10
+#define CT_OVF_STICKY	UINT16_MAX /* saturated: never decremented again */
+
+struct ct_bucket {
+	uint16_t sig[CT_BUCKET_SLOTS];	/**< low 16 bits of the hash */
+	uint16_t ovf;			/**< entries homed here or before, stored beyond */
+	uint16_t nb_used;		/**< occupied slots */
+	uint32_t idx1[CT_BUCKET_SLOTS]; /**< pool index + 1; 0 = empty */
+} __attribute__((aligned(64)));
 
 struct ctg_ct_shard {
 	/* Immutable after creation. */
 	struct ctg_ct_conn *pool; /**< capacity entries */
 	uint32_t capacity;
-	uint32_t index_mask;	  /**< index slots - 1 (power of two) */
-	struct ct_slot *index;
-	uint32_t *free_stack;	  /**< free pool indexes */
+	uint32_t nb_buckets;	  /**< index buckets (not a power of two) */
+	struct ct_bucket *index;
+	uint64_t hkey[4];	  /**< hash keys, derived from the seed once */
+	size_t pool_size;	  /**< bytes mapped for the pool */
+	size_t index_size;	  /**< bytes mapped for the index */
 	uint64_t seed;
 	uint32_t id_stride;
 	/* Owner worker only. */
 	const struct ctg_ct_params *params;
-	uint32_t nb_free;
+	uint32_t nb_free;	 /**< free pool entries */
+	uint32_t free_head;	 /**< most recently freed entry + 1 (list through master), 0: none */
+	uint32_t fresh;		 /**< entries >= fresh were never used */
 	uint32_t next_id;
 	uint32_t gc_cursor;	 /**< next pool index the expiry scan visits */
 	uint32_t pending;	 /**< unconfirmed conn of the packet in flight, or NO_CONN */
@@ -100,15 +116,29 @@ struct ctg_ct_shard {
 
 /** Canonical (direction-independent) form of a tuple: the index key. */
 void ct_tuple_normalise(const struct ctg_ct_tuple *t, struct ctg_ct_tuple *n);
-bool ct_tuple_eq(const struct ctg_ct_tuple *a, const struct ctg_ct_tuple *b);
-uint32_t ct_conn_alloc(struct ctg_ct_shard *s, const struct ctg_ct_tuple *orig, uint64_t now_ns);
+
+/** Tuples are 40 bytes without padding (ctg_ct_pkt_tuple() zeroes unused bytes). */
+static inline bool
+ct_tuple_eq(const struct ctg_ct_tuple *a, const struct ctg_ct_tuple *b)
+{
+	const uint64_t *x = (const uint64_t *)(const void *)a;
+	const uint64_t *y = (const uint64_t *)(const void *)b;
+
+	return ((x[0] ^ y[0]) | (x[1] ^ y[1]) | (x[2] ^ y[2]) | (x[3] ^ y[3]) |
+			       (x[4] ^ y[4])) == 0;
+}
+
+/** Index hash of a tuple's canonical form, with the shard's keys. */
+uint32_t ct_hash(const struct ctg_ct_shard *s, const struct ctg_ct_tuple *t);
+uint32_t ct_conn_alloc(struct ctg_ct_shard *s, const struct ctg_ct_tuple *orig, uint32_t hash,
+		uint64_t now_ns);
 void ct_conn_free(struct ctg_ct_shard *s, uint32_t idx);
 int ct_index_insert(struct ctg_ct_shard *s, uint32_t idx);
 void ct_index_remove(struct ctg_ct_shard *s, uint32_t idx);
-/** Lookup for the tracker: expired entries found on the way are reaped. */
-uint32_t ct_lookup_reap(struct ctg_ct_shard *s, const struct ctg_ct_tuple *t, uint64_t now_ns,
-		enum ctg_ct_dir *dir);
-bool ct_early_drop(struct ctg_ct_shard *s, const struct ctg_ct_tuple *t, uint64_t now_ns);
+/** Lookup for the tracker (@p hash = ct_hash(t)): expired entries found are reaped. */
+uint32_t ct_lookup_reap(struct ctg_ct_shard *s, const struct ctg_ct_tuple *t, uint32_t hash,
+		uint64_t now_ns, enum ctg_ct_dir *dir);
+bool ct_early_drop(struct ctg_ct_shard *s, uint32_t hash, uint64_t now_ns);
 
 /** Expectations (ct_expect.c). */
 bool ct_expect_take(struct ctg_ct_shard *s, const struct ctg_ct_tuple *t, uint64_t now_ns,

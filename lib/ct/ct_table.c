@@ -2,19 +2,22 @@
 /*
  * Overview
  *	The connection table of one shard: a pool of fixed-size struct ctg_ct_conn
- *	entries and an open-addressing index with one slot per connection, keyed by the
+ *	entries and a bucketised index with one slot per connection, keyed by the
  *	connection's canonical tuple (the same for both directions; see
  *	ct_tuple_normalise()). The kernel hashes every connection twice (original and
  *	reply tuple); without NAT the reply tuple is always the inverse of the original,
  *	so one direction-independent key finds a connection from either side at half the
  *	index memory. The hash is keyed with a per-shard random seed, so crafted tuples
  *	cannot aim at one probe sequence (the kernel uses siphash for the same reason).
+ *	Layout, load factor and the measurements behind them: README.md.
  *
  * Life-cycle
- *	ct_conn_alloc() takes an entry from the free stack for a NEW packet; it is not in
- *	the index (unconfirmed) until ctg_ct_confirm() inserts it, or ctg_ct_abort()
- *	returns it (confirm on accept). Entries leave through ctg_ct_delete(), a lookup
- *	that finds them expired, or the incremental ctg_ct_expire() scan.
+ *	ct_conn_alloc() takes an entry from the free list for a NEW packet; it is not in
+ *	the index (unconfirmed) until ctg_ct_finish() inserts it, or returns it (confirm on
+ *	accept). Entries leave through ctg_ct_delete(), a lookup that finds them expired,
+ *	or the incremental ctg_ct_expire() scan. Free entries are linked through their
+ *	master field, most recently freed first; entries at or beyond s->fresh were never
+ *	used (so creation does not touch the whole pool up front).
  *
  * Ownership & synchronization
  *	One writer: the owner worker. Nothing here is thread-safe; other cores read
@@ -24,9 +27,15 @@
 #include <errno.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/mman.h>
 
 #define CT_CORE
 #include "ct_private.h"
+
+#define HUGE_PAGE_SIZE (2u << 20)
+
+_Static_assert(sizeof(struct ct_bucket) == 64, "an index bucket is one cache line");
+_Static_assert(sizeof(struct ctg_ct_tuple) == 40, "tuple compare reads five words");
 
 static inline uint64_t
 mum(uint64_t a, uint64_t b)
@@ -46,18 +55,34 @@ splitmix64(uint64_t *x)
 	return z ^ (z >> 31);
 }
 
-uint32_t
-ctg_ct_tuple_hash(const struct ctg_ct_tuple *n, uint64_t seed)
+static void
+hash_keys(uint64_t seed, uint64_t k[4])
 {
-	uint64_t w[5], s = seed, k[4];
+	uint64_t x = seed;
+
+	for (int i = 0; i < 4; i++)
+		k[i] = splitmix64(&x);
+}
+
+static inline uint32_t
+hash_with(const uint64_t k[4], const struct ctg_ct_tuple *n)
+{
+	uint64_t w[5];
 	uint64_t h;
 
 	memcpy(w, n, sizeof(w));
-	for (int i = 0; i < 4; i++)
-		k[i] = splitmix64(&s);
 	h = mum(w[0] ^ k[0], w[1] ^ k[1]) ^ mum(w[2] ^ k[2], w[3] ^ k[3]);
 	h = mum(h ^ w[4], k[0] ^ k[3]);
 	return (uint32_t)(h ^ (h >> 32));
+}
+
+uint32_t
+ctg_ct_tuple_hash(const struct ctg_ct_tuple *n, uint64_t seed)
+{
+	uint64_t k[4];
+
+	hash_keys(seed, k);
+	return hash_with(k, n);
 }
 
 /* ICMP query types and their answers (icmp_invert_tuple's invmap). */
@@ -151,10 +176,13 @@ ctg_ct_flow_hash(const struct ctg_ct_tuple *t, uint64_t seed)
 	return ctg_ct_tuple_hash(&n, seed);
 }
 
-bool
-ct_tuple_eq(const struct ctg_ct_tuple *a, const struct ctg_ct_tuple *b)
+uint32_t
+ct_hash(const struct ctg_ct_shard *s, const struct ctg_ct_tuple *t)
 {
-	return memcmp(a, b, sizeof(*a)) == 0;
+	struct ctg_ct_tuple n;
+
+	ct_tuple_normalise(t, &n);
+	return hash_with(s->hkey, &n);
 }
 
 void
@@ -164,21 +192,54 @@ ctg_ct_conn_reply_tuple(const struct ctg_ct_conn *c, struct ctg_ct_tuple *reply)
 		*reply = c->orig;
 }
 
-static uint32_t
-roundup_pow2(uint64_t v)
+/*
+ * Anonymous memory for the pool and the index, zero-filled, on transparent huge pages
+ * when the kernel allows it (a TLB entry then covers 2 MiB instead of 4 KiB: at millions
+ * of connections every lookup otherwise pays a page walk). No EAL: the engine also runs
+ * in tests and tools. Falls back quietly to small pages.
+ */
+static void *
+mem_alloc(size_t size, size_t *mapped)
 {
-	uint32_t p = 1;
+	size_t len = size;
+	uint8_t *p, *a;
 
-	while (p < v && p < (1u << 31))
-		p <<= 1;
+	if (size >= HUGE_PAGE_SIZE) {
+		len = (size + HUGE_PAGE_SIZE - 1) & ~(size_t)(HUGE_PAGE_SIZE - 1);
+		p = mmap(NULL, len + HUGE_PAGE_SIZE, PROT_READ | PROT_WRITE,
+				MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+		if (p == MAP_FAILED)
+			return NULL;
+		/* Keep a 2 MiB-aligned range, so that every huge page is usable. */
+		a = (uint8_t *)(((uintptr_t)p + HUGE_PAGE_SIZE - 1) &
+				~(uintptr_t)(HUGE_PAGE_SIZE - 1));
+		if (a > p)
+			munmap(p, (size_t)(a - p));
+		if (a + len < p + len + HUGE_PAGE_SIZE)
+			munmap(a + len, (size_t)(p + len + HUGE_PAGE_SIZE - (a + len)));
+		(void)madvise(a, len, MADV_HUGEPAGE);
+		*mapped = len;
+		return a;
+	}
+	p = mmap(NULL, len, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+	if (p == MAP_FAILED)
+		return NULL;
+	*mapped = len;
 	return p;
+}
+
+static void
+mem_free(void *p, size_t mapped)
+{
+	if (p != NULL)
+		munmap(p, mapped);
 }
 
 struct ctg_ct_shard *
 ctg_ct_shard_create(const struct ctg_ct_conf *conf, const struct ctg_ct_params *params)
 {
 	struct ctg_ct_shard *s;
-	uint32_t slots;
+	uint64_t slots;
 
 	if (conf->capacity == 0 || conf->capacity > (1u << 30)) {
 		errno = EINVAL;
@@ -187,21 +248,22 @@ ctg_ct_shard_create(const struct ctg_ct_conf *conf, const struct ctg_ct_params *
 	s = calloc(1, sizeof(*s));
 	if (s == NULL)
 		return NULL;
-	slots = roundup_pow2((uint64_t)conf->capacity * 2);
+	/* Load factor at most 0.8: 1.25 slots per connection, in whole buckets. */
+	slots = (uint64_t)conf->capacity + conf->capacity / 4 + 1;
+	s->nb_buckets = (uint32_t)((slots + CT_BUCKET_SLOTS - 1) / CT_BUCKET_SLOTS);
 	s->capacity = conf->capacity;
-	s->index_mask = slots - 1;
-	s->pool = calloc(conf->capacity, sizeof(*s->pool));
-	s->index = calloc(slots, sizeof(*s->index));
-	s->free_stack = malloc(sizeof(uint32_t) * conf->capacity);
-	if (s->pool == NULL || s->index == NULL || s->free_stack == NULL) {
+	s->pool = mem_alloc((size_t)conf->capacity * sizeof(*s->pool), &s->pool_size);
+	s->index = mem_alloc((size_t)s->nb_buckets * sizeof(*s->index), &s->index_size);
+	if (s->pool == NULL || s->index == NULL) {
 		ctg_ct_shard_destroy(s);
 		errno = ENOMEM;
 		return NULL;
 	}
-	for (uint32_t i = 0; i < conf->capacity; i++)
-		s->free_stack[i] = conf->capacity - 1 - i;
 	s->nb_free = conf->capacity;
+	s->free_head = 0;
+	s->fresh = 0;
 	s->seed = conf->seed;
+	hash_keys(conf->seed, s->hkey);
 	s->next_id = conf->id_base ? conf->id_base : 1;
 	s->id_stride = conf->id_stride ? conf->id_stride : 1;
 	s->params = params;
@@ -214,9 +276,8 @@ ctg_ct_shard_destroy(struct ctg_ct_shard *s)
 {
 	if (s == NULL)
 		return;
-	free(s->pool);
-	free(s->index);
-	free(s->free_stack);
+	mem_free(s->pool, s->pool_size);
+	mem_free(s->index, s->index_size);
 	free(s);
 }
 
@@ -233,18 +294,27 @@ ctg_ct_shard_set_event_cb(struct ctg_ct_shard *s, ctg_ct_event_fn *fn, void *arg
 	s->event_arg = arg;
 }
 
+/* The most recently freed entry first, then never-used ones in pool order. */
 uint32_t
-ct_conn_alloc(struct ctg_ct_shard *s, const struct ctg_ct_tuple *orig, uint64_t now_ns)
+ct_conn_alloc(struct ctg_ct_shard *s, const struct ctg_ct_tuple *orig, uint32_t hash,
+		uint64_t now_ns)
 {
 	struct ctg_ct_conn *c;
 	uint32_t idx;
 
 	if (s->nb_free == 0)
 		return CTG_CT_NO_CONN;
-	idx = s->free_stack[--s->nb_free];
+	if (s->free_head != 0) {
+		idx = s->free_head - 1;
+		s->free_head = s->pool[idx].master;
+	} else {
+		idx = s->fresh++;
+	}
+	s->nb_free--;
 	c = &s->pool[idx];
 	memset(c, 0, sizeof(*c));
 	c->orig = *orig;
+	c->hash = hash;
 	c->start_ns = now_ns;
 	c->id = s->next_id;
 	s->next_id += s->id_stride;
@@ -255,62 +325,78 @@ ct_conn_alloc(struct ctg_ct_shard *s, const struct ctg_ct_tuple *orig, uint64_t 
 void
 ct_conn_free(struct ctg_ct_shard *s, uint32_t idx)
 {
-	s->pool[idx].in_use = 0;
-	s->free_stack[s->nb_free++] = idx;
+	struct ctg_ct_conn *c = &s->pool[idx];
+
+	c->in_use = 0;
+	c->master = s->free_head;
+	s->free_head = idx + 1;
+	s->nb_free++;
 }
 
-static uint32_t
-conn_hash(const struct ctg_ct_shard *s, const struct ctg_ct_conn *c)
+static inline uint32_t
+home_bucket(const struct ctg_ct_shard *s, uint32_t hash)
 {
-	struct ctg_ct_tuple n;
+	return (uint32_t)(((uint64_t)hash * s->nb_buckets) >> 32);
+}
 
-	ct_tuple_normalise(&c->orig, &n);
-	return ctg_ct_tuple_hash(&n, s->seed);
+static inline uint32_t
+next_bucket(const struct ctg_ct_shard *s, uint32_t b)
+{
+	return b + 1 == s->nb_buckets ? 0 : b + 1;
 }
 
 int
 ct_index_insert(struct ctg_ct_shard *s, uint32_t idx)
 {
-	uint32_t h = conn_hash(s, &s->pool[idx]);
-	uint32_t i = h & s->index_mask;
+	uint32_t h = s->pool[idx].hash;
+	uint32_t b = home_bucket(s, h);
 
-	/* Load stays <= 1/2 (slots >= 2 x capacity), so a free slot always exists. */
-	while (s->index[i].idx1 != 0)
-		i = (i + 1) & s->index_mask;
-	s->index[i].hash = h;
-	s->index[i].idx1 = idx + 1;
-	return 0;
+	/* Load stays <= 0.8, so a bucket with room always exists. */
+	for (;;) {
+		struct ct_bucket *bk = &s->index[b];
+
+		if (bk->nb_used < CT_BUCKET_SLOTS) {
+			for (unsigned int k = 0; k < CT_BUCKET_SLOTS; k++) {
+				if (bk->idx1[k] == 0) {
+					bk->idx1[k] = idx + 1;
+					bk->sig[k] = (uint16_t)h;
+					bk->nb_used++;
+					return 0;
+				}
+			}
+		}
+		if (bk->ovf != CT_OVF_STICKY)
+			bk->ovf++;
+		b = next_bucket(s, b);
+	}
 }
 
 void
 ct_index_remove(struct ctg_ct_shard *s, uint32_t idx)
 {
-	uint32_t h = conn_hash(s, &s->pool[idx]);
-	uint32_t i = h & s->index_mask;
-	uint32_t j;
+	uint32_t h = s->pool[idx].hash;
+	uint32_t home = home_bucket(s, h);
+	uint32_t b = home;
 
-	while (s->index[i].idx1 != idx + 1) {
-		if (s->index[i].idx1 == 0)
-			return; /* not indexed */
-		i = (i + 1) & s->index_mask;
-	}
-	/* Backward-shift deletion keeps every probe sequence unbroken without tombstones. */
-	j = i;
 	for (;;) {
-		uint32_t home;
+		struct ct_bucket *bk = &s->index[b];
 
-		j = (j + 1) & s->index_mask;
-		if (s->index[j].idx1 == 0)
-			break;
-		home = s->index[j].hash & s->index_mask;
-		/* Move j into the hole at i unless its home lies cyclically in (i, j]. */
-		if (((j - home) & s->index_mask) >= ((j - i) & s->index_mask)) {
-			s->index[i] = s->index[j];
-			i = j;
+		for (unsigned int k = 0; k < CT_BUCKET_SLOTS; k++) {
+			if (bk->idx1[k] == idx + 1) {
+				bk->idx1[k] = 0;
+				bk->sig[k] = 0;
+				bk->nb_used--;
+				/* Undo the overflow counts of the buckets it passed. */
+				for (uint32_t j = home; j != b; j = next_bucket(s, j))
+					if (s->index[j].ovf != CT_OVF_STICKY)
+						s->index[j].ovf--;
+				return;
+			}
 		}
+		if (bk->ovf == 0)
+			return; /* not indexed */
+		b = next_bucket(s, b);
 	}
-	s->index[i].idx1 = 0;
-	s->index[i].hash = 0;
 }
 
 void
@@ -329,88 +415,143 @@ ctg_ct_delete(struct ctg_ct_shard *s, uint32_t idx)
 	ct_conn_free(s, idx);
 }
 
+/*
+ * The entry of tuple @p t (hash @p h) in either direction. The reply direction is
+ * checked by comparing the entry's original tuple with the inverse of t (inversion is
+ * an involution on the tuples the table holds), computed once, on the first candidate
+ * that is not t itself.
+ */
 static uint32_t
-index_find(struct ctg_ct_shard *s, const struct ctg_ct_tuple *t, uint64_t now_ns,
+index_find(struct ctg_ct_shard *s, const struct ctg_ct_tuple *t, uint32_t h, uint64_t now_ns,
 		enum ctg_ct_dir *dir, bool reap)
 {
-	struct ctg_ct_tuple n, reply;
-	uint32_t h, i;
+	struct ctg_ct_tuple inv;
+	uint32_t b = home_bucket(s, h);
+	uint16_t sig = (uint16_t)h;
+	int inv_state = 0; /* 0: not computed, 1: valid, -1: t has no inverse */
 
-	ct_tuple_normalise(t, &n);
-	h = ctg_ct_tuple_hash(&n, s->seed);
-	for (i = h & s->index_mask; s->index[i].idx1 != 0; i = (i + 1) & s->index_mask) {
-		uint32_t idx = s->index[i].idx1 - 1;
-		struct ctg_ct_conn *c;
-		enum ctg_ct_dir d;
+	for (;;) {
+		const struct ct_bucket *bk = &s->index[b];
 
-		if (s->index[i].hash != h)
-			continue;
-		c = &s->pool[idx];
-		if (ct_tuple_eq(t, &c->orig)) {
-			d = CTG_CT_DIR_ORIG;
-		} else {
-			ctg_ct_conn_reply_tuple(c, &reply);
-			if (!ct_tuple_eq(t, &reply))
+		for (unsigned int k = 0; k < CT_BUCKET_SLOTS; k++) {
+			struct ctg_ct_conn *c;
+			enum ctg_ct_dir d;
+			uint32_t idx;
+
+			if (bk->sig[k] != sig || bk->idx1[k] == 0)
 				continue;
-			d = CTG_CT_DIR_REPLY;
-		}
-		if ((int64_t)(c->expires_ns - now_ns) <= 0) {
-			if (reap) {
-				ctg_ct_delete(s, idx);
-				s->stats.expired++;
+			idx = bk->idx1[k] - 1;
+			c = &s->pool[idx];
+			if (c->hash != h)
+				continue;
+			if (ct_tuple_eq(t, &c->orig)) {
+				d = CTG_CT_DIR_ORIG;
+			} else {
+				if (inv_state == 0)
+					inv_state = ctg_ct_tuple_invert(t, &inv) ? 1 : -1;
+				if (inv_state < 0 || !ct_tuple_eq(&inv, &c->orig))
+					continue;
+				d = CTG_CT_DIR_REPLY;
 			}
-			return CTG_CT_NO_CONN;
+			if ((int64_t)(c->expires_ns - now_ns) <= 0) {
+				if (reap) {
+					ctg_ct_delete(s, idx);
+					s->stats.expired++;
+				}
+				return CTG_CT_NO_CONN;
+			}
+			if (dir != NULL)
+				*dir = d;
+			return idx;
 		}
-		if (dir != NULL)
-			*dir = d;
-		return idx;
+		if (bk->ovf == 0)
+			return CTG_CT_NO_CONN;
+		b = next_bucket(s, b);
 	}
-	return CTG_CT_NO_CONN;
 }
 
 uint32_t
 ctg_ct_lookup(const struct ctg_ct_shard *s, const struct ctg_ct_tuple *t, uint64_t now_ns,
 		enum ctg_ct_dir *dir)
 {
-	return index_find((struct ctg_ct_shard *)(uintptr_t)s, t, now_ns, dir, false);
+	return index_find((struct ctg_ct_shard *)(uintptr_t)s, t, ct_hash(s, t), now_ns, dir,
+			false);
 }
 
 uint32_t
-ct_lookup_reap(struct ctg_ct_shard *s, const struct ctg_ct_tuple *t, uint64_t now_ns,
-		enum ctg_ct_dir *dir)
+ct_lookup_reap(struct ctg_ct_shard *s, const struct ctg_ct_tuple *t, uint32_t hash,
+		uint64_t now_ns, enum ctg_ct_dir *dir)
 {
-	return index_find(s, t, now_ns, dir, true);
+	return index_find(s, t, hash, now_ns, dir, true);
+}
+
+bool
+ctg_ct_key_prepare(const struct ctg_ct_shard *s, const struct ctg_pkt *pkt, uint16_t zone,
+		struct ctg_ct_key *k)
+{
+	k->zone = zone;
+	k->ok = 0;
+	if (!ctg_ct_pkt_tuple(pkt, zone, &k->t))
+		return false;
+	k->hash = ct_hash(s, &k->t);
+	k->ok = 1;
+	__builtin_prefetch(&s->index[home_bucket(s, k->hash)]);
+	return true;
+}
+
+void
+ctg_ct_key_prefetch(const struct ctg_ct_shard *s, const struct ctg_ct_key *k)
+{
+	const struct ct_bucket *bk;
+	uint16_t sig;
+
+	if (!k->ok)
+		return;
+	bk = &s->index[home_bucket(s, k->hash)];
+	sig = (uint16_t)k->hash;
+	for (unsigned int i = 0; i < CT_BUCKET_SLOTS; i++) {
+		if (bk->sig[i] == sig && bk->idx1[i] != 0) {
+			const uint8_t *c = (const uint8_t *)&s->pool[bk->idx1[i] - 1];
+
+			__builtin_prefetch(c);
+			__builtin_prefetch(c + 64);
+			__builtin_prefetch(c + 128);
+		}
+	}
 }
 
 /*
  * Table full: like the kernel's early_drop(), look at the neighbourhood of the new
- * tuple's hash (here 64 index slots) and evict one connection that is not ASSURED.
+ * tuple's hash (here the 64 index slots from its home bucket on) and evict one
+ * connection that is not ASSURED.
  */
 bool
-ct_early_drop(struct ctg_ct_shard *s, const struct ctg_ct_tuple *t, uint64_t now_ns)
+ct_early_drop(struct ctg_ct_shard *s, uint32_t hash, uint64_t now_ns)
 {
-	struct ctg_ct_tuple n;
-	uint32_t i;
+	uint32_t b = home_bucket(s, hash);
+	uint32_t seen = 0;
 
-	ct_tuple_normalise(t, &n);
-	i = ctg_ct_tuple_hash(&n, s->seed) & s->index_mask;
-	for (uint32_t k = 0; k < 64; k++, i = (i + 1) & s->index_mask) {
-		struct ctg_ct_conn *c;
-		uint32_t idx;
+	for (uint32_t nb = 0; nb < s->nb_buckets && seen < 64; nb++, b = next_bucket(s, b)) {
+		const struct ct_bucket *bk = &s->index[b];
 
-		if (s->index[i].idx1 == 0)
-			continue;
-		idx = s->index[i].idx1 - 1;
-		c = &s->pool[idx];
-		if ((int64_t)(c->expires_ns - now_ns) <= 0) {
-			ctg_ct_delete(s, idx);
-			s->stats.expired++;
-			return true;
-		}
-		if (!(c->status & CTG_CT_S_ASSURED)) {
-			ctg_ct_delete(s, idx);
-			s->stats.early_drop++;
-			return true;
+		for (unsigned int k = 0; k < CT_BUCKET_SLOTS && seen < 64; k++, seen++) {
+			struct ctg_ct_conn *c;
+			uint32_t idx;
+
+			if (bk->idx1[k] == 0)
+				continue;
+			idx = bk->idx1[k] - 1;
+			c = &s->pool[idx];
+			if ((int64_t)(c->expires_ns - now_ns) <= 0) {
+				ctg_ct_delete(s, idx);
+				s->stats.expired++;
+				return true;
+			}
+			if (!(c->status & CTG_CT_S_ASSURED)) {
+				ctg_ct_delete(s, idx);
+				s->stats.early_drop++;
+				return true;
+			}
 		}
 	}
 	return false;
@@ -481,6 +622,5 @@ ctg_ct_count(const struct ctg_ct_shard *s)
 uint64_t
 ctg_ct_memory(const struct ctg_ct_shard *s)
 {
-	return sizeof(*s) + (uint64_t)s->capacity * (sizeof(*s->pool) + sizeof(uint32_t)) +
-			((uint64_t)s->index_mask + 1) * sizeof(*s->index);
+	return sizeof(*s) + s->pool_size + s->index_size;
 }

@@ -124,7 +124,7 @@ note_existing(struct ctg_ct_shard *s, const struct ctg_pkt *pkt, uint16_t zone,
 
 	if (!ctg_ct_pkt_tuple(pkt, zone, &t))
 		return;
-	idx = ct_lookup_reap(s, &t, now_ns, &dir);
+	idx = ct_lookup_reap(s, &t, ct_hash(s, &t), now_ns, &dir);
 	if (idx != CTG_CT_NO_CONN) {
 		res->conn = idx;
 		res->dir = (uint8_t)dir;
@@ -144,13 +144,25 @@ void
 ctg_ct_track(struct ctg_ct_shard *s, const struct ctg_pkt *pkt, uint16_t zone,
 		uint8_t helper, uint64_t now_ns, struct ctg_ct_result *res)
 {
+	ctg_ct_track_key(s, pkt, zone, helper, now_ns, NULL, res);
+}
+
+void
+ctg_ct_track_key(struct ctg_ct_shard *s, const struct ctg_pkt *pkt, uint16_t zone,
+		uint8_t helper, uint64_t now_ns, const struct ctg_ct_key *key,
+		struct ctg_ct_result *res)
+{
 	const struct ctg_ct_params *p = s->params;
 	const struct ct_l4_ops *ops;
-	struct ctg_ct_tuple t;
+	struct ctg_ct_key local;
+	const struct ctg_ct_tuple *tp;
+	uint32_t hash;
 	uint8_t reason = CTG_CT_R_NONE;
 
-	memset(res, 0, sizeof(*res));
-	s->now_ns = now_ns;
+	res->state = CTG_CT_INVALID;
+	res->dir = 0;
+	res->reason = CTG_CT_R_NONE;
+	res->flags = 0;
 	res->conn = CTG_CT_NO_CONN;
 
 	/* get_l4proto(): fragments that escaped reassembly and IPv6 packets whose chain
@@ -205,10 +217,15 @@ ctg_ct_track(struct ctg_ct_shard *s, const struct ctg_pkt *pkt, uint16_t zone,
 		note_existing(s, pkt, zone, now_ns, res);
 		return;
 	}
-	if (!ctg_ct_pkt_tuple(pkt, zone, &t)) {
-		res_invalid(s, res, CTG_CT_R_L4_TRUNCATED);
-		return;
+	if (key == NULL || !key->ok || key->zone != zone) {
+		if (!ctg_ct_key_prepare(s, pkt, zone, &local)) {
+			res_invalid(s, res, CTG_CT_R_L4_TRUNCATED);
+			return;
+		}
+		key = &local;
 	}
+	tp = &key->t;
+	hash = key->hash;
 
 	for (int attempt = 0; attempt < 2; attempt++) {
 		enum ctg_ct_dir dir = CTG_CT_DIR_ORIG;
@@ -219,38 +236,38 @@ ctg_ct_track(struct ctg_ct_shard *s, const struct ctg_pkt *pkt, uint16_t zone,
 		uint32_t idx;
 		uint8_t ctinfo;
 
-		idx = ct_lookup_reap(s, &t, now_ns, &dir);
+		idx = ct_lookup_reap(s, tp, hash, now_ns, &dir);
 		if (idx != CTG_CT_NO_CONN) {
 			s->stats.found++;
 		} else {
 			/* init_conntrack(): the reply tuple must exist (ICMP answers). */
 			if (ops == &ct_l4_icmp_ops || ops == &ct_l4_icmpv6_ops) {
-				if (!icmp_invertible(&t)) {
+				if (!icmp_invertible(tp)) {
 					res_invalid(s, res, CTG_CT_R_ICMP_TYPE);
 					return;
 				}
 			}
 			if (s->stats.count + 1 > p->max || s->nb_free == 0) {
-				if (!ct_early_drop(s, &t, now_ns) || s->nb_free == 0) {
+				if (!ct_early_drop(s, hash, now_ns) || s->nb_free == 0) {
 					s->stats.drop++;
 					res_invalid(s, res, CTG_CT_R_TABLE_FULL);
 					res->flags |= CTG_CT_RES_DROP;
 					return;
 				}
 			}
-			idx = ct_conn_alloc(s, &t, now_ns);
+			idx = ct_conn_alloc(s, tp, hash, now_ns);
 			is_new = true;
 			/* init_conntrack(): an expected connection, or a helper to attach. */
 			{
 				struct ctg_ct_conn *nc = &s->pool[idx];
 				uint32_t master;
 
-				if (ct_expect_take(s, &t, now_ns, &master)) {
+				if (ct_expect_take(s, tp, now_ns, &master)) {
 					nc->status |= CTG_CT_S_EXPECTED;
 					nc->master = master + 1;
 					nc->mark = s->pool[master].mark;
 				} else {
-					uint8_t h = helper ? helper : ct_helper_for(s, &t);
+					uint8_t h = helper ? helper : ct_helper_for(s, tp);
 
 					if (h != CTG_CT_HELPER_NONE) {
 						nc->helper = h;

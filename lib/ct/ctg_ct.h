@@ -163,22 +163,29 @@ struct ctg_ct_ftp {
 	uint8_t seq_aft_nl_num[CTG_CT_DIR_COUNT];  /**< how many are remembered */
 };
 
-/** One connection. Fixed size; lives in the shard's pool. */
+/**
+ * One connection. Fixed size (3 cache lines); lives in the shard's pool. The first
+ * cache line holds everything a lookup and the state decision read (tuple, hash, status,
+ * expiry), so a lookup that finds a connection touches one line of it.
+ */
 struct ctg_ct_conn {
 	/* Immutable after creation. */
 	struct ctg_ct_tuple orig; /**< original-direction tuple (the reply is its inverse) */
-	uint64_t start_ns;	  /**< creation time */
-	uint32_t id;		  /**< connection id, unique per shard run */
-	uint32_t master;	  /**< pool index + 1 of the master connection, 0 if none */
+	uint32_t hash;		  /**< index hash of the canonical tuple (removal, no re-hash) */
 	/* Owner worker only (readers on other cores read racy snapshots). */
-	uint64_t expires_ns; /**< absolute expiry time */
 	uint32_t status;     /**< CTG_CT_S_* */
+	uint64_t expires_ns; /**< absolute expiry time */
+	uint32_t id;	     /**< connection id, unique per shard run (immutable) */
+	uint32_t master;     /**< pool index + 1 of the master connection, 0 if none
+				  (immutable; links the free list while the entry is free) */
+	/* Second cache line. */
+	uint64_t start_ns;   /**< creation time (immutable) */
 	uint32_t mark;	     /**< connmark */
-	uint64_t packets[CTG_CT_DIR_COUNT];
-	uint64_t bytes[CTG_CT_DIR_COUNT];
 	uint8_t helper;	     /**< enum ctg_ct_helper */
 	uint8_t in_use;	     /**< slot holds a live (confirmed or pending) connection */
-	uint16_t gc_next;    /**< reserved */
+	uint16_t reserved;   /**< zero */
+	uint64_t packets[CTG_CT_DIR_COUNT];
+	uint64_t bytes[CTG_CT_DIR_COUNT];
 	union {
 		struct ctg_ct_tcp tcp;
 		struct ctg_ct_sctp sctp;
@@ -345,6 +352,43 @@ void ctg_ct_track(struct ctg_ct_shard *s, const struct ctg_pkt *pkt, uint16_t zo
 		uint8_t helper, uint64_t now_ns, struct ctg_ct_result *res);
 
 /**
+ * A packet's lookup key computed ahead of tracking, so that a burst can hash every
+ * packet first and prefetch the index and the connections before tracking them in order
+ * (see ctg_pipeline_process_burst()). It is a pure function of the packet, the zone and
+ * the shard's seed: it caches no table state, so tracking with it is exact even when an
+ * earlier packet of the burst created or deleted the connection.
+ */
+struct ctg_ct_key {
+	struct ctg_ct_tuple t; /**< the packet's tuple, as ctg_ct_pkt_tuple() fills it */
+	uint32_t hash;	       /**< index hash of the canonical form of t */
+	uint16_t zone;	       /**< zone t was computed for */
+	uint8_t ok;	       /**< 1: t and hash are valid */
+};
+
+/**
+ * Compute @p k for @p pkt in @p zone and prefetch its index bucket.
+ * @return true if the packet has a key (k->ok).
+ * Context: owner worker (reads only immutable shard fields).
+ */
+bool ctg_ct_key_prepare(const struct ctg_ct_shard *s, const struct ctg_pkt *pkt, uint16_t zone,
+		struct ctg_ct_key *k);
+
+/**
+ * Read @p k's index bucket (prefetched by ctg_ct_key_prepare()) and prefetch the
+ * connection entries whose signature matches. A hint only: nothing is remembered.
+ * Context: owner worker.
+ */
+void ctg_ct_key_prefetch(const struct ctg_ct_shard *s, const struct ctg_ct_key *k);
+
+/**
+ * ctg_ct_track() with a key from ctg_ct_key_prepare() (NULL, or a key for another zone:
+ * computed here). Same result as ctg_ct_track(). Context: owner worker.
+ */
+void ctg_ct_track_key(struct ctg_ct_shard *s, const struct ctg_pkt *pkt, uint16_t zone,
+		uint8_t helper, uint64_t now_ns, const struct ctg_ct_key *k,
+		struct ctg_ct_result *res);
+
+/**
  * Run the connection's helper on an accepted packet (after the filter rules, as the
  * kernel's helper hook does): the FTP helper reads PORT/EPRT and 227/229 replies and
  * creates expectations. @return false if the helper drops the packet (partial match,
@@ -424,7 +468,10 @@ const struct ctg_ct_stats *ctg_ct_stats_get(const struct ctg_ct_shard *s);
 /** Number of live confirmed connections. */
 uint32_t ctg_ct_count(const struct ctg_ct_shard *s);
 
-/** Bytes of memory the shard allocated (pool and index). */
+/**
+ * Bytes of memory the shard allocated (pool and index, as mapped: whole huge pages when
+ * they are used).
+ */
 uint64_t ctg_ct_memory(const struct ctg_ct_shard *s);
 
 /** Names for printing. */
