@@ -98,6 +98,7 @@ struct stream {
 	uint32_t *order;
 	uint64_t nb_order;
 	uint64_t pos;	 /* next position in order */
+	bool wrap_ends_burst; /* a burst never spans the end of the order */
 	uint8_t *mem;	 /* frame bytes */
 	size_t mem_size; /* bytes reserved at mem */
 	size_t mem_used;
@@ -113,7 +114,15 @@ struct run {
 	double mpps;
 };
 
+/* Which API the workloads that have both run with. */
+enum api_mode {
+	MODE_BOTH,
+	MODE_BURST,
+	MODE_SINGLE,
+};
+
 struct opts {
+	enum api_mode mode;
 	unsigned int runs;
 	double seconds;
 	uint64_t max_flows;
@@ -124,6 +133,7 @@ struct opts {
 
 struct bench {
 	const struct opts *o;
+	bool burst; /* ctg_pipeline_process_burst() instead of one call per packet */
 	struct ctg_ct_params params;
 	struct ctg_pipeline *pl;
 	struct ctg_ct_shard *ct;
@@ -554,9 +564,52 @@ setup_pkt(struct bench *b, const uint8_t *data, uint32_t len, enum ctg_ct_state 
 	return out;
 }
 
-/* Process @p n packets of @p s; the hot loop. */
+/* Outcome checks and the frame's action, after the pipeline processed it. */
+static inline void
+after_pkt(struct bench *b, const struct frame *f, uint32_t frame_idx,
+		const struct ctg_pipeline_out *out, bool delete_oldest)
+{
+	if (__builtin_expect(out->ct.state != f->exp_state || out->verdict != f->exp_verdict ||
+					    out->conn_tcp_state != f->exp_tcp,
+			    0)) {
+		if (b->bad++ == 0) {
+			b->bad_frame = frame_idx;
+			b->bad_out = *out;
+		}
+	}
+	switch ((enum frame_action)f->action) {
+	case ACT_NONE:
+		break;
+	case ACT_UNIT:
+		b->units++;
+		break;
+	case ACT_NEWFLOW:
+		b->units++;
+		if (!(out->ct.flags & CTG_CT_RES_UNCONFIRMED) || out->ct.conn == CTG_CT_NO_CONN) {
+			if (b->bad++ == 0) {
+				b->bad_frame = frame_idx;
+				b->bad_out = *out;
+			}
+			break;
+		}
+		b->fifo[(b->fifo_head + b->fifo_count++) % b->fifo_size] = out->ct.conn;
+		if (delete_oldest && b->fifo_count == b->fifo_size) {
+			ctg_ct_delete(b->ct, b->fifo[b->fifo_head]);
+			b->fifo_head = (b->fifo_head + 1) % b->fifo_size;
+			b->fifo_count--;
+		}
+		break;
+	case ACT_CLOSE:
+		b->units++;
+		if (out->ct.conn != CTG_CT_NO_CONN)
+			ctg_ct_delete(b->ct, out->ct.conn);
+		break;
+	}
+}
+
+/* One ctg_pipeline_process() call per packet. */
 static void
-process_n(struct bench *b, struct stream *s, uint64_t n)
+process_n_single(struct bench *b, struct stream *s, uint64_t n)
 {
 	struct ctg_pipeline_pkt in = { .link = CTG_PKT_LINK_ETHER };
 	struct ctg_pipeline_out out;
@@ -578,48 +631,88 @@ process_n(struct bench *b, struct stream *s, uint64_t n)
 		in.len = f->len;
 		in.cookie = pos;
 		ctg_pipeline_process(b->pl, &in, now, &out);
-		if (__builtin_expect(out.ct.state != f->exp_state ||
-						    out.verdict != f->exp_verdict ||
-						    out.conn_tcp_state != f->exp_tcp,
-				    0)) {
-			if (b->bad++ == 0) {
-				b->bad_frame = order[pos];
-				b->bad_out = out;
-			}
-		}
-		switch ((enum frame_action)f->action) {
-		case ACT_NONE:
-			break;
-		case ACT_UNIT:
-			b->units++;
-			break;
-		case ACT_NEWFLOW:
-			b->units++;
-			if (!(out.ct.flags & CTG_CT_RES_UNCONFIRMED) ||
-					out.ct.conn == CTG_CT_NO_CONN) {
-				if (b->bad++ == 0) {
-					b->bad_frame = order[pos];
-					b->bad_out = out;
-				}
-				break;
-			}
-			b->fifo[(b->fifo_head + b->fifo_count++) % b->fifo_size] = out.ct.conn;
-			if (b->fifo_count == b->fifo_size) {
-				ctg_ct_delete(b->ct, b->fifo[b->fifo_head]);
-				b->fifo_head = (b->fifo_head + 1) % b->fifo_size;
-				b->fifo_count--;
-			}
-			break;
-		case ACT_CLOSE:
-			b->units++;
-			if (out.ct.conn != CTG_CT_NO_CONN)
-				ctg_ct_delete(b->ct, out.ct.conn);
-			break;
-		}
+		after_pkt(b, f, order[pos], &out, true);
 		if (++pos == nb_order)
 			pos = 0;
 	}
 	s->pos = pos;
+}
+
+/*
+ * The burst loop: what a worker does with rte_eth_rx_burst() and
+ * ctg_pipeline_process_burst(). With wrap_ends_burst (tcp-lifecycle) a burst never spans
+ * the end of the order, so that the deletion after a connection's last packet happens
+ * before the connection's next incarnation starts. new-udp deletes the oldest
+ * connections before the burst, as many as it will create, so the table never holds
+ * more than N - 1 confirmed connections when a new one is created (as one packet at a
+ * time).
+ */
+static void
+process_n_burst(struct bench *b, struct stream *s, uint64_t n)
+{
+	struct ctg_pipeline_pkt in[BURST];
+	struct ctg_pipeline_out outs[BURST];
+	uint32_t fidx[BURST];
+	const struct frame *frames = s->frames;
+	const uint32_t *order = s->order;
+	uint64_t pos = s->pos, nb_order = s->nb_order;
+
+	memset(in, 0, sizeof(in));
+	for (uint64_t k = 0; k < n;) {
+		uint32_t m = BURST, nb_new = 0;
+		uint64_t now, p = pos;
+
+		if (n - k < m)
+			m = (uint32_t)(n - k);
+		if (s->wrap_ends_burst && nb_order - pos < m)
+			m = (uint32_t)(nb_order - pos);
+		for (uint32_t i = 0; i < m; i++) {
+			const struct frame *f = &frames[order[p]];
+
+			fidx[i] = order[p];
+			in[i].data = f->data;
+			in[i].len = f->len;
+			in[i].link = CTG_PKT_LINK_ETHER;
+			in[i].cookie = p;
+			nb_new += f->action == ACT_NEWFLOW;
+			if (++p == nb_order)
+				p = 0;
+		}
+		/* The next burst's frames (DDIO leaves received packets in the LLC). */
+		for (uint32_t i = 0, q = (uint32_t)p; i < BURST && i < nb_order; i++) {
+			__builtin_prefetch(frames[order[q]].data);
+			if (++q == nb_order)
+				q = 0;
+		}
+		while (nb_new > 0 && b->fifo_count > 0 && b->fifo_count + nb_new >= b->fifo_size) {
+			ctg_ct_delete(b->ct, b->fifo[b->fifo_head]);
+			b->fifo_head = (b->fifo_head + 1) % b->fifo_size;
+			b->fifo_count--;
+		}
+		now = pipeline_now_ns();
+		for (uint32_t done = 0; done < m;) {
+			uint16_t got = ctg_pipeline_process_burst(b->pl, in + done,
+					(uint16_t)(m - done), now, outs + done);
+
+			for (uint32_t i = done; i < done + got; i++)
+				after_pkt(b, &frames[fidx[i]], fidx[i], &outs[i], false);
+			done += got;
+		}
+		pos = p;
+		k += m;
+	}
+	s->pos = pos;
+}
+
+/* Process @p n packets of @p s; the hot loop. */
+static void
+process_n(struct bench *b, struct stream *s, uint64_t n)
+{
+	if (b->burst) {
+		process_n_burst(b, s, n);
+		return;
+	}
+	process_n_single(b, s, n);
 }
 
 static void
@@ -745,6 +838,28 @@ print_skipped(const char *name, uint64_t flows, const char *why)
 	       "conns_per_s=- bytes_per_conn=-\n",
 			name, flows);
 	fflush(stdout);
+}
+
+/*
+ * Measure with the burst API under @p name and one call per packet under NAME-single,
+ * as --mode selects. The stream goes on where the previous measurement left it.
+ */
+static void
+measure_modes(struct bench *b, struct stream *s, const char *name, uint64_t flows, bool conns,
+		uint32_t pkts_per_conn, double bytes_per_conn)
+{
+	char single[64];
+
+	snprintf(single, sizeof(single), "%s-single", name);
+	if (b->o->mode != MODE_SINGLE) {
+		b->burst = true;
+		measure(b, s, name, flows, conns, pkts_per_conn, bytes_per_conn);
+	}
+	if (b->o->mode != MODE_BURST) {
+		b->burst = false;
+		measure(b, s, single, flows, conns, pkts_per_conn, bytes_per_conn);
+	}
+	b->burst = false;
 }
 
 /* ---- established flows (hot-flow, established, rules) ---- */
@@ -893,6 +1008,11 @@ wl_hot_flow(const struct opts *o)
 	s.order[0] = 0;
 	warm_order(&b, &s, "hot-flow");
 	measure(&b, &s, "hot-flow", 1, false, 0, 0);
+	if (o->mode != MODE_SINGLE) {
+		b.burst = true;
+		measure(&b, &s, "hot-flow-burst", 1, false, 0, 0);
+		b.burst = false;
+	}
 	stream_free(&s);
 	bench_close(&b);
 }
@@ -929,7 +1049,7 @@ wl_established(const struct opts *o, uint64_t n)
 		order_fill(&s, (uint32_t)n, z != 0);
 		/* flows_setup() has checked every frame. */
 		warm_order(&b, &s, name);
-		measure(&b, &s, name, n, false, 0, bpc);
+		measure_modes(&b, &s, name, n, false, 0, bpc);
 	}
 	stream_free(&s);
 	bench_close(&b);
@@ -963,7 +1083,7 @@ wl_new_udp(const struct opts *o, uint64_t n)
 				ctg_ct_count(b.ct), n - 1);
 		exit(1);
 	}
-	measure(&b, &s, "new-udp", n, true, 0, (double)ctg_ct_memory(b.ct) / (double)n);
+	measure_modes(&b, &s, "new-udp", n, true, 0, (double)ctg_ct_memory(b.ct) / (double)n);
 	stream_free(&s);
 	bench_close(&b);
 }
@@ -1030,6 +1150,7 @@ wl_tcp_lifecycle(const struct opts *o, uint64_t n)
 			s.order[(uint64_t)k * n + i] = perm[i] * 9 + (uint32_t)k;
 		free(perm);
 	}
+	s.wrap_ends_burst = true;
 	warm_frames(&b, &s, "tcp-lifecycle");
 	if (ctg_ct_count(b.ct) != 0) {
 		fprintf(stderr, "ctgate-bench: tcp-lifecycle: %u connections left after a cycle\n",
@@ -1037,7 +1158,8 @@ wl_tcp_lifecycle(const struct opts *o, uint64_t n)
 		exit(1);
 	}
 	warm_order(&b, &s, "tcp-lifecycle");
-	measure(&b, &s, "tcp-lifecycle", n, true, 9, (double)ctg_ct_memory(b.ct) / (double)n);
+	measure_modes(&b, &s, "tcp-lifecycle", n, true, 9,
+			(double)ctg_ct_memory(b.ct) / (double)n);
 	stream_free(&s);
 	bench_close(&b);
 }
@@ -1254,6 +1376,10 @@ usage(FILE *f)
 		"  --seconds S       length of one timed run (default 1)\n"
 		"  --cpu N           pin to CPU N\n"
 		"  --seed N          traffic and hash seed\n"
+		"  --mode M          burst, single or both (default): established, new-udp\n"
+		"                    and tcp-lifecycle use ctg_pipeline_process_burst()\n"
+		"                    (NAME) and/or one ctg_pipeline_process() a packet\n"
+		"                    (NAME-single); hot-flow-burst is hot-flow in bursts\n"
 		"  --help\n"
 		"Prints: workload=NAME flows=N pkts=P mpps=X ns_per_pkt=Y cycles_per_pkt=Z\n"
 		"        conns_per_s=C bytes_per_conn=B   ('-': not measured; '#': notes)\n");
@@ -1333,6 +1459,7 @@ main(int argc, char **argv)
 		{ "seconds", required_argument, NULL, 's' },
 		{ "cpu", required_argument, NULL, 'c' },
 		{ "seed", required_argument, NULL, 'S' },
+		{ "mode", required_argument, NULL, 'm' },
 		{ "help", no_argument, NULL, 'h' },
 		{ NULL, 0, NULL, 0 },
 	};
@@ -1379,6 +1506,18 @@ main(int argc, char **argv)
 				return 2;
 			}
 			rng_state ^= o.seed * 0x9e3779b97f4a7c15ULL;
+			break;
+		case 'm':
+			if (strcmp(optarg, "both") == 0) {
+				o.mode = MODE_BOTH;
+			} else if (strcmp(optarg, "burst") == 0) {
+				o.mode = MODE_BURST;
+			} else if (strcmp(optarg, "single") == 0) {
+				o.mode = MODE_SINGLE;
+			} else {
+				fprintf(stderr, "ctgate-bench: --mode burst|single|both\n");
+				return 2;
+			}
 			break;
 		case 'h':
 			usage(stdout);

@@ -62,11 +62,20 @@ struct ctg_pipeline_conf {
 	uint64_t owner_seed;			/**< seed of the owner hash (same on all) */
 };
 
+/* ctg_pipeline_pkt.flags */
+/**
+ * The NIC verified the transport checksum (mbuf RTE_MBUF_F_RX_L4_CKSUM_GOOD): conntrack
+ * skips its TCP/UDP checksum check, as the kernel does for CHECKSUM_UNNECESSARY. Ignored
+ * for fragments (the reassembled datagram is always checked) and for other protocols.
+ */
+#define CTG_PIPELINE_PKT_L4_CSUM_OK 0x01
+
 /** One input packet. */
 struct ctg_pipeline_pkt {
 	const uint8_t *data;	/**< frame (link) or IP datagram (for process_datagram) */
 	uint32_t len;
 	uint8_t link;		/**< enum ctg_pkt_link */
+	uint8_t flags;		/**< CTG_PIPELINE_PKT_* */
 	uint16_t in_port;	/**< ingress port index */
 	uint16_t out_port;	/**< egress port index (rules -o) */
 	uint32_t mark;		/**< packet mark on entry */
@@ -142,6 +151,25 @@ void ctg_pipeline_set_rules(struct ctg_pipeline *pl, const struct ctg_rule_set *
  */
 void ctg_pipeline_process(struct ctg_pipeline *pl, const struct ctg_pipeline_pkt *pkt,
 		uint64_t now_ns, struct ctg_pipeline_out *out);
+
+/** Packets ctg_pipeline_process_burst() hashes and prefetches together. */
+#define CTG_PIPELINE_BURST 32
+
+/**
+ * Process up to @p n frames, with the same result as calling ctg_pipeline_process() on
+ * each in order: the burst is parsed and hashed first and the conntrack index and
+ * connections are prefetched, then every packet is tracked, classified and confirmed in
+ * order (so packets of one flow see each other's updates).
+ *
+ * Stops after a packet whose outcome points into the pipeline's per-packet buffers (a
+ * fragment: frag_cookies, discarded, a reassembled dgram; a REJECT packet; LOG hits),
+ * because the next packet reuses them.
+ * @return the number of packets processed, k >= 1 when n >= 1: outs[0..k-1] are
+ * filled; their pointers stay valid until the next call. Call again for the rest.
+ * Context: the pipeline's worker.
+ */
+uint16_t ctg_pipeline_process_burst(struct ctg_pipeline *pl, const struct ctg_pipeline_pkt *pkts,
+		uint16_t n, uint64_t now_ns, struct ctg_pipeline_out *outs);
 
 /**
  * Process a complete IP datagram handed over by another worker (HANDOFF): no parsing of

@@ -159,15 +159,18 @@ finish(struct ctg_pipeline *pl, struct ctg_pipeline_out *out, enum ctg_pipeline_
 		pl->stats.drops[d]++;
 }
 
-/* What the packet left behind, for reports (read before confirmation or removal). */
+/*
+ * What the packet left behind, for reports (read before confirmation or removal).
+ * @p c is the connection of out->ct.conn when the packet is attached to it, or NULL.
+ */
 static void
-report_conn(struct ctg_pipeline *pl, struct ctg_pipeline_out *out, bool accepted)
+report_conn(struct ctg_pipeline *pl, struct ctg_pipeline_out *out, const struct ctg_ct_conn *c,
+		bool accepted)
 {
-	const struct ctg_ct_conn *c;
-
 	if (out->ct.conn == CTG_CT_NO_CONN)
 		return;
-	c = ctg_ct_conn_get(pl->ct, out->ct.conn);
+	if (c == NULL)
+		c = ctg_ct_conn_get(pl->ct, out->ct.conn);
 	out->conn_id = c->id;
 	out->conn_l4_state = ctg_ct_conn_l4_state_str(c);
 	out->conn_tcp_state = c->orig.proto == 6 ? c->l4.tcp.state : 0;
@@ -179,7 +182,7 @@ report_conn(struct ctg_pipeline *pl, struct ctg_pipeline_out *out, bool accepted
 /* Steps 4-7 on a complete datagram. */
 static void
 classify(struct ctg_pipeline *pl, const struct ctg_pkt *dg, const struct ctg_pipeline_pkt *in,
-		uint64_t now_ns, struct ctg_pipeline_out *out)
+		const struct ctg_ct_key *key, uint64_t now_ns, struct ctg_pipeline_out *out)
 {
 	struct ctg_rule_pkt rp;
 	struct ctg_rule_result *rr = &pl->rres;
@@ -192,12 +195,14 @@ classify(struct ctg_pipeline *pl, const struct ctg_pkt *dg, const struct ctg_pip
 	out->dgram_len = dg->len;
 	out->mark = in->mark;
 
-	memset(&rp, 0, sizeof(rp));
-	rp.pkt = dg;
-	rp.in_port = in->in_port;
-	rp.out_port = in->out_port;
-	rp.mark = in->mark;
-	rp.ct_state = CTG_CT_INVALID;
+	if (pl->rules != NULL) {
+		memset(&rp, 0, sizeof(rp));
+		rp.pkt = dg;
+		rp.in_port = in->in_port;
+		rp.out_port = in->out_port;
+		rp.mark = in->mark;
+		rp.ct_state = CTG_CT_INVALID;
+	}
 
 	if (pl->rules != NULL && ctg_rule_set_hook_used(pl->rules, dg->family,
 					       CTG_RULE_RAW_PREROUTING)) {
@@ -227,7 +232,7 @@ classify(struct ctg_pipeline *pl, const struct ctg_pkt *dg, const struct ctg_pip
 		out->ct.state = CTG_CT_UNTRACKED;
 		ctg_ct_count_untracked(pl->ct);
 	} else {
-		ctg_ct_track(pl->ct, dg, zone, helper, now_ns, &out->ct);
+		ctg_ct_track_key(pl->ct, dg, zone, helper, now_ns, key, &out->ct);
 		if (out->ct.flags & CTG_CT_RES_DROP) {
 			pl->stats.ct_states[out->ct.state]++;
 			finish(pl, out, CTG_PL_DROP, CTG_PL_DROP_CT);
@@ -243,7 +248,7 @@ classify(struct ctg_pipeline *pl, const struct ctg_pkt *dg, const struct ctg_pip
 	/* ip_rcv_options() runs after PREROUTING: a refused packet never reaches FORWARD
 	 * and its new entry is never confirmed. */
 	if (dg->family == 4 && dg->l4_off > 20 && ctg_pkt_ipv4_options_drop(dg)) {
-		report_conn(pl, out, false);
+		report_conn(pl, out, c, false);
 		if (!notrack)
 			ctg_ct_finish(pl->ct, &out->ct, false);
 		finish(pl, out, CTG_PL_DROP, CTG_PL_DROP_IP_OPTIONS);
@@ -289,7 +294,7 @@ classify(struct ctg_pipeline *pl, const struct ctg_pkt *dg, const struct ctg_pip
 		out->helper_drop = 1;
 	}
 
-	report_conn(pl, out, accepted);
+	report_conn(pl, out, c, accepted);
 	if (!notrack)
 		ctg_ct_finish(pl->ct, &out->ct, accepted);
 	if (accepted)
@@ -304,8 +309,8 @@ classify(struct ctg_pipeline *pl, const struct ctg_pkt *dg, const struct ctg_pip
 
 static void
 process_parsed(struct ctg_pipeline *pl, const struct ctg_pkt *pkt,
-		const struct ctg_pipeline_pkt *in, uint64_t now_ns, bool check_owner,
-		struct ctg_pipeline_out *out)
+		const struct ctg_pipeline_pkt *in, const struct ctg_ct_key *key, uint64_t now_ns,
+		bool check_owner, struct ctg_pipeline_out *out)
 {
 	if (check_owner && pl->nb_workers > 1) {
 		uint16_t owner = ctg_pipeline_owner(pl, pkt);
@@ -318,35 +323,44 @@ process_parsed(struct ctg_pipeline *pl, const struct ctg_pkt *pkt,
 			return;
 		}
 	}
-	classify(pl, pkt, in, now_ns, out);
+	classify(pl, pkt, in, key, now_ns, out);
 }
 
-void
-ctg_pipeline_process(struct ctg_pipeline *pl, const struct ctg_pipeline_pkt *in,
-		uint64_t now_ns, struct ctg_pipeline_out *out)
+/* Parse a frame; the NIC's checksum verdict applies to a whole (non-fragment) packet. */
+static inline enum ctg_pkt_status
+parse_frame(const struct ctg_pipeline_pkt *in, struct ctg_pkt *pkt)
 {
-	struct ctg_pkt pkt;
-	enum ctg_pkt_status st;
+	enum ctg_pkt_status st = ctg_pkt_parse(in->data, in->len, (enum ctg_pkt_link)in->link, pkt);
 
+	if ((in->flags & CTG_PIPELINE_PKT_L4_CSUM_OK) && st == CTG_PKT_OK && !pkt->frag)
+		pkt->l4_csum_good = 1;
+	return st;
+}
+
+/* Steps 1-7 on a parsed frame; @p key (may be NULL) was computed for zone 0. */
+static void
+process_frame(struct ctg_pipeline *pl, const struct ctg_pipeline_pkt *in, struct ctg_pkt *pkt,
+		enum ctg_pkt_status st, const struct ctg_ct_key *key, uint64_t now_ns,
+		struct ctg_pipeline_out *out)
+{
 	out_init(out);
 	pl->stats.packets++;
 	pl->stats.bytes += in->len;
-	st = ctg_pkt_parse(in->data, in->len, (enum ctg_pkt_link)in->link, &pkt);
 	out->pkt_status = (uint8_t)st;
 	if (st == CTG_PKT_NOT_IP) {
 		finish(pl, out, CTG_PL_BYPASS, CTG_PL_DROP_NONE);
 		return;
 	}
 	if (st == CTG_PKT_DROP) {
-		out->pkt_drop_reason = pkt.drop_reason;
+		out->pkt_drop_reason = pkt->drop_reason;
 		finish(pl, out, CTG_PL_DROP, CTG_PL_DROP_IP_INPUT);
 		return;
 	}
-	if (pkt.frag == 1) {
+	if (pkt->frag == 1) {
 		struct ctg_frag_result *fr = &pl->fres;
 		struct ctg_pkt dg;
 
-		ctg_frag_insert(pl->frag, &pkt, in->cookie, now_ns, fr);
+		ctg_frag_insert(pl->frag, pkt, in->cookie, now_ns, fr);
 		out->frag_status = fr->status;
 		out->frag_reason = fr->reason;
 		out->discarded = fr->discarded;
@@ -367,14 +381,69 @@ ctg_pipeline_process(struct ctg_pipeline *pl, const struct ctg_pipeline_pkt *in,
 				finish(pl, out, CTG_PL_DROP, CTG_PL_DROP_FRAG);
 				return;
 			}
-			process_parsed(pl, &dg, in, now_ns, true, out);
+			process_parsed(pl, &dg, in, NULL, now_ns, true, out);
 			return;
 		case CTG_FRAG_PASS:
 		case CTG_FRAG_STATUS_COUNT:
 			break;
 		}
+		key = NULL;
 	}
-	process_parsed(pl, &pkt, in, now_ns, true, out);
+	process_parsed(pl, pkt, in, key, now_ns, true, out);
+}
+
+void
+ctg_pipeline_process(struct ctg_pipeline *pl, const struct ctg_pipeline_pkt *in,
+		uint64_t now_ns, struct ctg_pipeline_out *out)
+{
+	struct ctg_pkt pkt;
+	enum ctg_pkt_status st;
+
+	st = parse_frame(in, &pkt);
+	process_frame(pl, in, &pkt, st, NULL, now_ns, out);
+}
+
+/*
+ * Three passes over at most CTG_PIPELINE_BURST packets: (1) parse and hash each packet
+ * (zone 0: a raw-table CT --zone makes conntrack compute its own key) and prefetch its
+ * index bucket; (2) read the buckets and prefetch the candidate connections; (3) process
+ * the packets in order exactly as ctg_pipeline_process() would. Passes 1 and 2 only
+ * compute pure functions of the packets and issue prefetches, so the outcome cannot
+ * differ from one packet at a time; the memory latency of the lookups overlaps.
+ */
+uint16_t
+ctg_pipeline_process_burst(struct ctg_pipeline *pl, const struct ctg_pipeline_pkt *pkts,
+		uint16_t n, uint64_t now_ns, struct ctg_pipeline_out *outs)
+{
+	struct ctg_pkt pkt[CTG_PIPELINE_BURST];
+	struct ctg_ct_key key[CTG_PIPELINE_BURST];
+	uint8_t st[CTG_PIPELINE_BURST];
+	uint16_t done = 0;
+
+	while (done < n) {
+		uint16_t m = n - done < CTG_PIPELINE_BURST ? n - done : CTG_PIPELINE_BURST;
+		const struct ctg_pipeline_pkt *in = pkts + done;
+
+		for (uint16_t i = 0; i < m; i++) {
+			st[i] = (uint8_t)parse_frame(&in[i], &pkt[i]);
+			key[i].ok = 0;
+			if (st[i] == CTG_PKT_OK && !pkt[i].frag)
+				ctg_ct_key_prepare(pl->ct, &pkt[i], 0, &key[i]);
+		}
+		for (uint16_t i = 0; i < m; i++)
+			ctg_ct_key_prefetch(pl->ct, &key[i]);
+		for (uint16_t i = 0; i < m; i++) {
+			struct ctg_pipeline_out *out = &outs[done];
+
+			process_frame(pl, &in[i], &pkt[i], (enum ctg_pkt_status)st[i], &key[i],
+					now_ns, out);
+			done++;
+			/* The next packet would overwrite what this outcome points to. */
+			if (out->frag_status != 0xff || out->reject != NULL || out->nb_log != 0)
+				return done;
+		}
+	}
+	return done;
 }
 
 void
@@ -394,7 +463,7 @@ ctg_pipeline_process_datagram(struct ctg_pipeline *pl, const struct ctg_pipeline
 		finish(pl, out, CTG_PL_DROP, CTG_PL_DROP_IP_INPUT);
 		return;
 	}
-	process_parsed(pl, &pkt, in, now_ns, false, out);
+	process_parsed(pl, &pkt, in, NULL, now_ns, false, out);
 }
 
 void

@@ -45,17 +45,20 @@ function bad(msg) { print "FAIL: " msg ": " $0; err = 1 }
 		tol = 10 + 0.00006 * f["ns_per_pkt"] * 1000	# 1% + rounding of mpps
 		if (p < 1000 - tol || p > 1000 + tol) bad("mpps x ns_per_pkt is not 1000")
 	}
-	wants_cps = name ~ /^(new-udp|tcp-lifecycle|frag|frag-only)$/
-	wants_bpc = name ~ /^(established-uniform|established-zipf|new-udp|tcp-lifecycle)$/
+	# NAME-single: the same workload, one ctg_pipeline_process() call a packet.
+	base = name
+	sub(/-single$/, "", base)
+	wants_cps = base ~ /^(new-udp|tcp-lifecycle|frag|frag-only)$/
+	wants_bpc = base ~ /^(established-uniform|established-zipf|new-udp|tcp-lifecycle)$/
 	if (wants_cps && (!num(f["conns_per_s"]) || f["conns_per_s"] + 0 <= 0)) bad("conns_per_s")
 	if (!wants_cps && f["conns_per_s"] != "-") bad("conns_per_s should be -")
 	if (wants_bpc && (!num(f["bytes_per_conn"]) || f["bytes_per_conn"] + 0 < 16)) bad("bytes_per_conn")
 	if (!wants_bpc && f["bytes_per_conn"] != "-") bad("bytes_per_conn should be -")
-	if (name == "tcp-lifecycle" && num(f["conns_per_s"]) && num(f["mpps"])) {
+	if (base == "tcp-lifecycle" && num(f["conns_per_s"]) && num(f["mpps"])) {
 		r = f["mpps"] * 1e6 / f["conns_per_s"]
 		if (r < 8.5 || r > 9.5) bad("tcp-lifecycle is not 9 packets a connection")
 	}
-	if (name == "new-udp" && num(f["conns_per_s"]) && num(f["mpps"])) {
+	if (base == "new-udp" && num(f["conns_per_s"]) && num(f["mpps"])) {
 		r = f["mpps"] * 1e6 / f["conns_per_s"]
 		if (r < 0.95 || r > 1.05) bad("new-udp is not one connection a packet")
 	}
