@@ -210,12 +210,16 @@ struct gen_opts {
 	uint32_t settle_ms;
 	uint32_t wait_link_s;
 	uint16_t port[2];
+	uint16_t nb_queues;
 	const char *pcap;
 	struct gen_addr client4, server4, client6, server6;
 };
 
+#define MAX_QUEUES 8
+
 struct port_tx {
 	uint16_t port_id;
+	uint16_t queue;
 	uint16_t count;
 	struct rte_mbuf *pkts[TXBUF];
 };
@@ -238,6 +242,7 @@ struct gen_stats {
 	uint64_t reasm_done;
 	uint64_t first_tx_tsc;
 	uint64_t last_rx_tsc;
+	uint64_t last_tx_tsc;
 	uint64_t lat_max_ns;
 	uint64_t lat_count;
 };
@@ -245,7 +250,8 @@ struct gen_stats {
 struct gen {
 	struct gen_opts o;
 	struct rte_mempool *mp;
-	struct port_tx tx[2];
+	struct port_tx txq[2][MAX_QUEUES];
+	struct port_tx *tx[2];	/* the queue frames go out on now (see send_l4()) */
 	struct gen_reasm *reasm[2];
 	struct gen_pcap *pcap;
 	struct gen_flow *slots;
@@ -263,7 +269,6 @@ struct gen {
 	double atk_tokens;
 	uint64_t last_tok_tsc;
 	uint32_t atk_sent;	/* attack actions done */
-	uint32_t imix_i;
 	uint32_t ipid;
 	enum tx_class cls;	/* class of the frames being emitted */
 	uint8_t scratch[GEN_MAX_DGRAM + 64];
@@ -325,15 +330,19 @@ attack_addr(uint8_t family, struct gen_addr *a, uint32_t host)
 	}
 }
 
-/* Frame size of the next data packet (incl. FCS). */
+/*
+ * Frame size (incl. FCS) of message @p msg of flow @p n in one direction. IMIX (7:4:1 of
+ * 64, 594 and 1518 bytes) is a function of the flow, the message and the direction, so
+ * both ends know the size of what they expect without telling each other.
+ */
 static uint32_t
-next_size(struct gen *g, bool response)
+frame_size(const struct gen *g, uint32_t n, bool response, uint32_t msg)
 {
 	static const uint16_t imix[12] = { 64, 594, 64, 64, 594, 1518, 64, 594, 64, 64, 594, 64 };
 	int s = response && g->o.resp_size != -2 ? g->o.resp_size : g->o.size;
 
 	if (s == -1)
-		return imix[g->imix_i++ % 12];
+		return imix[(n * 5u + msg * 7u + (response ? 3u : 0u)) % 12];
 	return (uint32_t)s;
 }
 
@@ -381,27 +390,44 @@ lat_pct(const struct gen *g, double p)
 /* ---------------------------------------------------------------- transmit */
 
 static void
-tx_flush(struct gen *g, int side)
+txq_flush(struct port_tx *t)
 {
-	struct port_tx *t = &g->tx[side];
 	uint16_t n;
 
 	if (t->count == 0)
 		return;
-	n = rte_eth_tx_burst(t->port_id, 0, t->pkts, t->count);
+	n = rte_eth_tx_burst(t->port_id, t->queue, t->pkts, t->count);
 	if (n > 0 && n < t->count)
 		memmove(t->pkts, t->pkts + n, (t->count - n) * sizeof(t->pkts[0]));
 	t->count = (uint16_t)(t->count - n);
 }
 
+static void
+tx_flush(struct gen *g, int side)
+{
+	for (uint16_t q = 0; q < g->o.nb_queues; q++)
+		txq_flush(&g->txq[side][q]);
+}
+
+/* Frames waiting in the tx buffers of @p side. */
+static uint32_t
+tx_pending(const struct gen *g, int side)
+{
+	uint32_t n = 0;
+
+	for (uint16_t q = 0; q < g->o.nb_queues; q++)
+		n += g->txq[side][q].count;
+	return n;
+}
+
 static bool
 emit_side(struct gen *g, int side, struct rte_mbuf *m)
 {
-	struct port_tx *t = &g->tx[side];
+	struct port_tx *t = g->tx[side];
 	uint64_t now = rte_rdtsc();
 
 	if (t->count == TXBUF)
-		tx_flush(g, side);
+		txq_flush(t);
 	if (t->count == TXBUF) {
 		rte_pktmbuf_free(m);
 		g->st.tx_full++;
@@ -413,6 +439,7 @@ emit_side(struct gen *g, int side, struct rte_mbuf *m)
 	g->st.sent[g->cls]++;
 	if (g->st.first_tx_tsc == 0)
 		g->st.first_tx_tsc = now;
+	g->st.last_tx_tsc = now;
 	return true;
 }
 
@@ -461,6 +488,16 @@ send_l4(struct gen *g, int side, uint8_t family, uint8_t proto, const struct gen
 	}
 	if (family == 6 && ip.frag_id == 0)
 		ip.frag_id = ++g->ipid;
+	if (g->o.nb_queues > 1) {
+		/* Queue by the ports (or echo id), the same for both directions of a flow. */
+		uint16_t a, b, q;
+
+		memcpy(&a, l4 + (proto == IPPROTO_TCP || proto == IPPROTO_UDP ? 0 : 4), 2);
+		memcpy(&b, l4 + (proto == IPPROTO_TCP || proto == IPPROTO_UDP ? 2 : 4), 2);
+		q = (uint16_t)((a ^ b) % g->o.nb_queues);
+		g->tx[0] = &g->txq[0][q];
+		g->tx[1] = &g->txq[1][q];
+	}
 	l4[csum_off] = l4[csum_off + 1] = 0;
 	c = rte_cpu_to_be_16(gen_l4_csum(family, src, dst, proto, l4, len));
 	memcpy(l4 + csum_off, &c, 2);
@@ -516,17 +553,19 @@ flow_check_done(struct gen *g, struct gen_flow *f)
 		flow_end(g, f, true);
 }
 
+/* Payload bytes of message @p msg (TCP: every message of the flow has the same size). */
 static uint32_t
-req_len(struct gen *g, const struct gen_flow *f, bool response)
+req_len(const struct gen *g, const struct gen_flow *f, bool response, uint32_t msg)
 {
 	switch ((enum flow_kind)f->kind) {
 	case FK_TCP:
-		return RTE_MAX(1u, payload_for(f->family, 20, next_size(g, response)));
+		return RTE_MAX(1u, payload_for(f->family, 20, frame_size(g, f->n, response, 0)));
 	case FK_UDP:
 	case FK_ICMP_ERROR:
-		return payload_for(f->family, 8, next_size(g, response));
 	case FK_ICMP:
-		return payload_for(f->family, 8, next_size(g, response));
+		/* At least the stamp: the receiver needs the message number. */
+		return RTE_MAX((uint32_t)GEN_STAMP_LEN,
+				payload_for(f->family, 8, frame_size(g, f->n, response, msg)));
 	case FK_FRAG:
 		return g->o.frag_bytes;
 	case FK_COUNT:
@@ -591,11 +630,9 @@ tcp_output(struct gen *g, struct gen_flow *f, int side)
 			t->snd_nxt - t->snd_una < t->peer_wnd) {
 		uint32_t room = t->peer_wnd - (t->snd_nxt - t->snd_una);
 		uint32_t len = RTE_MIN(RTE_MIN(mss, data_end - t->snd_nxt), room);
-		uint32_t seg = RTE_MIN(len, payload_for(f->family, 20, next_size(g, side == 1)));
+		uint32_t seg = len;
 		uint32_t off = t->snd_nxt - t->iss - 1;
 
-		if (seg == 0)
-			seg = RTE_MIN(len, 1u);
 		tcp_segment(g, f, side, RTE_TCP_ACK_FLAG | RTE_TCP_PSH_FLAG, t->snd_nxt, off, seg);
 		t->snd_nxt += seg;
 		sent = true;
@@ -624,7 +661,7 @@ static void
 tcp_app(struct gen *g, struct gen_flow *f, int side, uint64_t now)
 {
 	struct tcp_side *t = side == 0 ? &f->c : &f->s;
-	uint32_t req = req_len(g, f, false), resp = req_len(g, f, true);
+	uint32_t req = req_len(g, f, false, 0), resp = req_len(g, f, true, 0);
 
 	if (side == 1) {
 		/* Server: answer each complete request. */
@@ -802,7 +839,7 @@ static void
 udp_send(struct gen *g, struct gen_flow *f, int side, uint32_t msg)
 {
 	struct rte_udp_hdr *uh = (struct rte_udp_hdr *)g->scratch;
-	uint32_t len = req_len(g, f, side == 1);
+	uint32_t len = req_len(g, f, side == 1, msg);
 
 	uh->src_port = rte_cpu_to_be_16(side == 0 ? f->cport : f->sport);
 	uh->dst_port = rte_cpu_to_be_16(side == 0 ? f->sport : f->cport);
@@ -817,7 +854,7 @@ static void
 icmp_echo_send(struct gen *g, struct gen_flow *f, int side, uint32_t msg)
 {
 	uint8_t *h = g->scratch;
-	uint32_t len = req_len(g, f, side == 1);
+	uint32_t len = req_len(g, f, side == 1, msg);
 	uint16_t id = rte_cpu_to_be_16(f->cport), sq = rte_cpu_to_be_16((uint16_t)msg);
 
 	if (f->family == 4)
@@ -1005,7 +1042,7 @@ flow_start(struct gen *g, uint64_t now)
 		f->c.iss = (uint32_t)rte_rand();
 		f->c.snd_una = f->c.iss;
 		f->c.peer_wnd = TCP_WIN;
-		f->c.tx_limit = req_len(g, f, false);
+		f->c.tx_limit = req_len(g, f, false, 0);
 		f->c.st = TS_SYN_SENT;
 		tcp_output(g, f, 0);
 	} else if (!stream_flow(g, f)) {
@@ -1043,7 +1080,7 @@ streams_send(struct gen *g, uint64_t now)
 
 		if (!f->active || !stream_flow(g, f) || f->msg >= g->o.requests)
 			continue;
-		if (g->tx[0].count >= TXBUF - 4)
+		if (g->tx[0]->count >= TXBUF - 4)
 			break;
 		g->cls = TXC_LEGIT;
 		udp_send(g, f, 0, f->msg++);
@@ -1296,6 +1333,7 @@ attack_one(struct gen *g)
 	default:
 		return false;
 	}
+	g->cls = TXC_LEGIT;
 	g->atk_sent++;
 	return true;
 }
@@ -1482,6 +1520,7 @@ frame_input(struct gen *g, int side, struct rte_mbuf *m, uint64_t now)
 
 	g->st.received++;
 	g->st.last_rx_tsc = now;
+	g->cls = TXC_LEGIT;	/* whatever the handlers send in answer is legitimate */
 	if (m->nb_segs > 1 || ctg_pkt_parse(d, rte_pktmbuf_data_len(m), CTG_PKT_LINK_ETHER,
 					      &pkt) != CTG_PKT_OK) {
 		g->st.unexpected++;
@@ -1555,13 +1594,18 @@ port_init(struct gen *g, int side)
 				pid);
 		return -ENODEV;
 	}
-	rc = rte_eth_dev_configure(pid, 1, 1, &pc);
+	rc = rte_eth_dev_configure(pid, g->o.nb_queues, g->o.nb_queues, &pc);
 	if (rc == 0)
 		rc = rte_eth_dev_adjust_nb_rx_tx_desc(pid, &nb_rxd, &nb_txd);
-	if (rc == 0)
-		rc = rte_eth_rx_queue_setup(pid, 0, nb_rxd, rte_eth_dev_socket_id(pid), NULL, g->mp);
-	if (rc == 0)
-		rc = rte_eth_tx_queue_setup(pid, 0, nb_txd, rte_eth_dev_socket_id(pid), NULL);
+	for (uint16_t q = 0; rc == 0 && q < g->o.nb_queues; q++) {
+		rc = rte_eth_rx_queue_setup(pid, q, nb_rxd, (unsigned int)rte_eth_dev_socket_id(pid),
+				NULL, g->mp);
+		if (rc == 0)
+			rc = rte_eth_tx_queue_setup(pid, q, nb_txd,
+					(unsigned int)rte_eth_dev_socket_id(pid), NULL);
+		g->txq[side][q].port_id = pid;
+		g->txq[side][q].queue = q;
+	}
 	if (rc == 0) {
 		rc = rte_eth_promiscuous_enable(pid);
 		if (rc == -ENOTSUP)
@@ -1573,7 +1617,7 @@ port_init(struct gen *g, int side)
 		fprintf(stderr, "ctgate-gen: cannot set up port %u: %s\n", pid, rte_strerror(-rc));
 		return rc;
 	}
-	g->tx[side].port_id = pid;
+	g->tx[side] = &g->txq[side][0];
 	return 0;
 }
 
@@ -1627,6 +1671,7 @@ usage(FILE *f)
 		"  --client-ip A --server-ip A --client-ip6 A --server-ip6 A\n"
 		"                     [10.1.0.1 10.2.0.1 fd00:1::1 fd00:2::1]\n"
 		"  --ports A,B        DPDK port ids                               [0,1]\n"
+		"  --queues N         rx/tx queues a port (memif: the peer's count) [1]\n"
 		"  --pcap FILE        write every generated frame\n"
 		"  --loss-ok          incomplete flows are reported, not errors\n"
 		"  --settle-ms N      keep receiving after the end               [300]\n"
@@ -1680,6 +1725,7 @@ parse_args(struct gen_opts *o, int argc, char **argv)
 		{ "client-ip6", required_argument, NULL, '3' },
 		{ "server-ip6", required_argument, NULL, '4' },
 		{ "ports", required_argument, NULL, 'o' },
+		{ "queues", required_argument, NULL, 'q' },
 		{ "pcap", required_argument, NULL, 'W' },
 		{ "loss-ok", no_argument, NULL, 'L' },
 		{ "settle-ms", required_argument, NULL, 'e' },
@@ -1822,6 +1868,11 @@ parse_args(struct gen_opts *o, int argc, char **argv)
 			if (sscanf(optarg, "%hu,%hu", &o->port[0], &o->port[1]) != 2)
 				goto bad;
 			break;
+		case 'q':
+			o->nb_queues = (uint16_t)strtoul(optarg, NULL, 0);
+			if (o->nb_queues < 1 || o->nb_queues > MAX_QUEUES)
+				goto bad;
+			break;
 		case 'W':
 			o->pcap = optarg;
 			break;
@@ -1887,6 +1938,7 @@ opts_defaults(struct gen_opts *o)
 	o->wait_link_s = 15;
 	o->port[0] = 0;
 	o->port[1] = 1;
+	o->nb_queues = 1;
 	gen_addr_parse("10.1.0.1", &fam, &o->client4);
 	gen_addr_parse("10.2.0.1", &fam, &o->server4);
 	gen_addr_parse("fd00:1::1", &fam, &o->client6);
@@ -1929,11 +1981,13 @@ run(struct gen *g)
 	for (;;) {
 		now = rte_rdtsc();
 		for (int side = 0; side < 2; side++) {
-			uint16_t n = rte_eth_rx_burst(g->o.port[side], 0, pkts, BURST);
+			for (uint16_t q = 0; q < g->o.nb_queues; q++) {
+				uint16_t n = rte_eth_rx_burst(g->o.port[side], q, pkts, BURST);
 
-			for (uint16_t i = 0; i < n; i++) {
-				frame_input(g, side, pkts[i], now);
-				rte_pktmbuf_free(pkts[i]);
+				for (uint16_t i = 0; i < n; i++) {
+					frame_input(g, side, pkts[i], now);
+					rte_pktmbuf_free(pkts[i]);
+				}
 			}
 		}
 		tokens(g, now);
@@ -1943,7 +1997,7 @@ run(struct gen *g)
 		if (settle_end == 0) {
 			while (starting(g, now) && g->active < g->o.concurrency &&
 					g->cps_tokens >= 1 && g->pps_tokens >= 1 &&
-					g->tx[0].count < TXBUF / 2) {
+					tx_pending(g, 0) < TXBUF / 2) {
 				if (!flow_start(g, now))
 					break;
 				g->cps_tokens -= 1;
@@ -1954,7 +2008,7 @@ run(struct gen *g)
 			timers(g, now);
 			if (attacks && g->atk_sent < g->o.attack_count) {
 				while (g->atk_tokens >= 1 && g->atk_sent < g->o.attack_count &&
-						g->tx[0].count < TXBUF / 2 && g->tx[1].count < TXBUF / 2) {
+						tx_pending(g, 0) < TXBUF / 2 && tx_pending(g, 1) < TXBUF / 2) {
 					g->atk_tokens -= 1;
 					if (!attack_one(g))
 						break;
@@ -1969,8 +2023,8 @@ run(struct gen *g)
 		}
 		tx_flush(g, 0);
 		tx_flush(g, 1);
-		if (settle_end != 0 && now >= settle_end && g->tx[0].count == 0 &&
-				g->tx[1].count == 0)
+		if (settle_end != 0 && now >= settle_end && tx_pending(g, 0) == 0 &&
+				tx_pending(g, 1) == 0)
 			break;
 		if (settle_end != 0 && now >= settle_end + g->hz)
 			break;
@@ -1991,8 +2045,8 @@ report(struct gen *g)
 			s->sent[TXC_LEGIT] - s->recv_legit - s->late : 0;
 	uint64_t errors = s->corrupt + s->unexpected + s->attack_arrived + s->oow_arrived +
 			(g->o.loss_ok ? 0 : s->flows_failed);
-	double dur = s->last_rx_tsc > s->first_tx_tsc ?
-			(double)(s->last_rx_tsc - s->first_tx_tsc) / (double)g->hz : 0;
+	uint64_t last = RTE_MAX(s->last_rx_tsc, s->last_tx_tsc);
+	double dur = last > s->first_tx_tsc ? (double)(last - s->first_tx_tsc) / (double)g->hz : 0;
 	double mpps = dur > 0 ? (double)s->received / dur / 1e6 : 0;
 	double tx_mpps = dur > 0 ? (double)sent / dur / 1e6 : 0;
 	const char *fam = g->o.family == 46 ? "both" : g->o.family == 4 ? "4" : "6";
@@ -2092,10 +2146,12 @@ main(int argc, char **argv)
 	ret = report(g);
 out_ports:
 	for (int side = 0; side < 2; side++) {
-		struct port_tx *t = &g->tx[side];
+		for (uint16_t q = 0; q < MAX_QUEUES; q++) {
+			struct port_tx *t = &g->txq[side][q];
 
-		rte_pktmbuf_free_bulk(t->pkts, t->count);
-		t->count = 0;
+			rte_pktmbuf_free_bulk(t->pkts, t->count);
+			t->count = 0;
+		}
 		if (rte_eth_dev_is_valid_port(g->o.port[side])) {
 			rte_eth_dev_stop(g->o.port[side]);
 			rte_eth_dev_close(g->o.port[side]);
