@@ -1,20 +1,24 @@
 /* SPDX-License-Identifier: BSD-3-Clause */
 /*
  * Overview
- *	The command language of ctgate. The config file is a list of console commands,
- *	one a line ('#' starts a comment); the future console and control socket reuse
- *	this same table. A command is a row {path, usage, min/max arguments, flags,
- *	handler} (OVS unixctl's shape): ctgate_cmd_exec() splits a line into words, finds
- *	the row whose path words match the longest prefix, checks the argument count and
- *	calls the handler. Handlers report through struct ctgate_cmd_ctx: output to
- *	ctx->out (a FILE *, so a socket or a memstream works as well as stdout), errors
- *	as a message in ctx->err and a negative errno.
+ *	The command language of ctgate, shared by the config file (one command a line,
+ *	'#' starts a comment), the console and the control socket. A command is declared
+ *	once, as a row {path, usage, min/max arguments, flags, handler, help} (OVS
+ *	unixctl's shape) registered by constructor with CTGATE_CMD() from the file of its
+ *	module (this file: configuration; cli_show.c, cli_ct.c, cli_rules.c: run time).
+ *	ctgate_cmd_exec() splits a line into words, finds the row whose path words match
+ *	the longest prefix, checks the argument count and the flags (start-up only, run
+ *	time only, read-write refused on a read-only session) and calls the handler.
+ *	Handlers report through struct ctgate_cmd_ctx: output to ctx->out (a FILE *:
+ *	stdout, a socket or a memstream), errors as a message in ctx->err and a negative
+ *	errno. A handler flagged CTGATE_CMD_JSON writes JSON itself when ctx->json; the
+ *	others' text is wrapped into a JSON string by ctgate_cmd_exec().
  *
  * Life-cycle
- *	Start-up commands (port add, bridge, workers, mempool, conntrack max, rules load)
- *	only fill struct ctgate_conf; nothing touches a device until the whole file has
+ *	Start-up commands (port add, bridge, workers, mempool, conntrack max, control
+ *	socket, prometheus, ipfix, rules load) only fill struct ctgate_conf; nothing touches a device until the whole file has
  *	parsed and ctgate_conf_validate() has accepted it, so a bad config exits before any
- *	port starts. Rows flagged startup_only are refused once the appliance runs.
+ *	port starts. Rows flagged CTGATE_CMD_STARTUP are refused once the appliance runs.
  *
  * Ownership & synchronization
  *	Control core only. Handlers never write worker state.
@@ -26,16 +30,29 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include <rte_debug.h>
 #include <rte_lcore.h>
+#include <rte_version.h>
 
 #include "ctg_common.h"
 #include "ctgate.h"
 
-#define MAX_WORDS 16
+#define MAX_WORDS    24
 #define LINE_MAX_LEN 1024
+#define MAX_COMMANDS 96
 
-static int __attribute__((format(printf, 2, 3)))
-fail(struct ctgate_cmd_ctx *ctx, const char *fmt, ...)
+static const struct ctgate_cmd *commands[MAX_COMMANDS];
+static unsigned int nb_commands;
+
+void
+ctgate_cmd_register(const struct ctgate_cmd *cmd)
+{
+	RTE_VERIFY(nb_commands < MAX_COMMANDS);
+	commands[nb_commands++] = cmd;
+}
+
+int
+ctgate_cmd_fail(struct ctgate_cmd_ctx *ctx, const char *fmt, ...)
 {
 	va_list ap;
 
@@ -45,9 +62,29 @@ fail(struct ctgate_cmd_ctx *ctx, const char *fmt, ...)
 	return -EINVAL;
 }
 
-/* A decimal number in [min, max]. */
-static int
-parse_num(struct ctgate_cmd_ctx *ctx, const char *what, const char *s, uint64_t min,
+#define fail ctgate_cmd_fail
+
+void
+ctgate_json_str(FILE *f, const char *s)
+{
+	fputc('"', f);
+	for (; *s != '\0'; s++) {
+		unsigned char c = (unsigned char)*s;
+
+		if (c == '"' || c == '\\')
+			fprintf(f, "\\%c", c);
+		else if (c == '\n')
+			fputs("\\n", f);
+		else if (c < 0x20)
+			fprintf(f, "\\u%04x", c);
+		else
+			fputc(c, f);
+	}
+	fputc('"', f);
+}
+
+int
+ctgate_cmd_num(struct ctgate_cmd_ctx *ctx, const char *what, const char *s, uint64_t min,
 		uint64_t max, uint64_t *v)
 {
 	char *end;
@@ -132,7 +169,7 @@ cmd_workers(struct ctgate_cmd_ctx *ctx, int argc, char **argv)
 	int rc;
 
 	(void)argc;
-	rc = parse_num(ctx, "workers", argv[0], 1, CTGATE_MAX_WORKERS, &v);
+	rc = ctgate_cmd_num(ctx, "workers", argv[0], 1, CTGATE_MAX_WORKERS, &v);
 	if (rc)
 		return rc;
 	ctx->app->conf.nb_workers = (uint16_t)v;
@@ -147,7 +184,7 @@ cmd_mempool(struct ctgate_cmd_ctx *ctx, int argc, char **argv)
 	int rc;
 
 	(void)argc;
-	rc = parse_num(ctx, "mempool", argv[0], 1024, 1u << 24, &v);
+	rc = ctgate_cmd_num(ctx, "mempool", argv[0], 1024, 1u << 24, &v);
 	if (rc)
 		return rc;
 	ctx->app->conf.mempool_size = (uint32_t)v;
@@ -161,7 +198,7 @@ cmd_conntrack_max(struct ctgate_cmd_ctx *ctx, int argc, char **argv)
 	int rc;
 
 	(void)argc;
-	rc = parse_num(ctx, "conntrack max", argv[0], 1, 1u << 26, &v);
+	rc = ctgate_cmd_num(ctx, "conntrack max", argv[0], 1, 1u << 26, &v);
 	if (rc)
 		return rc;
 	ctx->app->conf.ct_max = v;
@@ -169,24 +206,64 @@ cmd_conntrack_max(struct ctgate_cmd_ctx *ctx, int argc, char **argv)
 }
 
 static int
+cmd_show_params(struct ctgate_cmd_ctx *ctx, int argc, char **argv)
+{
+	const struct ctg_ct_params *p = &ctx->app->conf.ct_params;
+	const struct ctg_param_desc *d;
+
+	(void)argc;
+	(void)argv;
+	if (ctx->started && ctx->app->params != NULL)
+		p = ctx->app->params;
+	if (ctx->json) {
+		fprintf(ctx->out, "{\"nf_conntrack_max\": %" PRIu64, ctx->app->conf.ct_max);
+		for (d = ctg_ct_param_table.params; d->name != NULL; d++)
+			if (strcmp(d->name, "nf_conntrack_max") != 0)
+				fprintf(ctx->out, ", \"%s\": %" PRIu64, d->name,
+						ctg_param_get(d, p));
+		fprintf(ctx->out, "}\n");
+		return 0;
+	}
+	fprintf(ctx->out, "nf_conntrack_max = %" PRIu64 " (all workers)\n",
+			ctx->app->conf.ct_max);
+	for (d = ctg_ct_param_table.params; d->name != NULL; d++)
+		if (strcmp(d->name, "nf_conntrack_max") != 0)
+			fprintf(ctx->out, "%s = %" PRIu64 "\n", d->name, ctg_param_get(d, p));
+	return 0;
+}
+
+static int
 cmd_set_param(struct ctgate_cmd_ctx *ctx, int argc, char **argv)
 {
+	struct ctgate_app *app = ctx->app;
+	struct ctg_ct_params next;
 	const char *name = argv[0];
+	uint64_t max = 0;
 	int rc;
 
 	(void)argc;
 	if (strncmp(name, "net.netfilter.", 14) == 0)
 		name += 14;
-	/* The table's maximum is the appliance total; shards get a share at start. */
+	/* The table's maximum is the appliance total; shards get a share. */
 	if (strcmp(name, "nf_conntrack_max") == 0) {
 		char *av[] = { argv[1] };
 
-		return cmd_conntrack_max(ctx, 1, av);
+		if (!ctx->started)
+			return cmd_conntrack_max(ctx, 1, av);
+		/* Running: the pools are sized; the limit may go down, not beyond them. */
+		rc = ctgate_cmd_num(ctx, "nf_conntrack_max", argv[1], 1,
+				(uint64_t)app->workers[0].ct_capacity * app->conf.nb_workers, &max);
+		if (rc)
+			return rc;
 	}
-	rc = ctg_param_set(&ctg_ct_param_table, &ctx->app->conf.ct_params, name, argv[1]);
+	next = app->conf.ct_params;
+	if (max != 0)
+		rc = 0;
+	else
+		rc = ctg_param_set(&ctg_ct_param_table, &next, name, argv[1]);
 	switch (rc) {
 	case 0:
-		return 0;
+		break;
 	case -ENOENT:
 		return fail(ctx, "unknown parameter '%s' (see 'show params')", name);
 	case -ERANGE:
@@ -194,80 +271,176 @@ cmd_set_param(struct ctgate_cmd_ctx *ctx, int argc, char **argv)
 	default:
 		return fail(ctx, "bad number '%s' for %s", argv[1], name);
 	}
-}
-
-static int
-cmd_rules_load(struct ctgate_cmd_ctx *ctx, int argc, char **argv)
-{
-	struct ctgate_conf *conf = &ctx->app->conf;
-	char path[CTGATE_PATH];
-	int n;
-
-	(void)argc;
-	if (argv[0][0] != '/' && ctx->basedir != NULL)
-		n = snprintf(path, sizeof(path), "%s/%s", ctx->basedir, argv[0]);
-	else
-		n = snprintf(path, sizeof(path), "%s", argv[0]);
-	if (n < 0 || (size_t)n >= sizeof(path))
-		return fail(ctx, "rules file name too long");
 	if (!ctx->started) {
-		/* Loaded (and validated) once the ports are named, before any port starts. */
-		memcpy(conf->rules_file, path, sizeof(conf->rules_file));
-		conf->rules_line = ctx->line;
+		app->conf.ct_params = next;
 		return 0;
 	}
-	if (ctgate_rules_load(ctx->app, path, ctx->out) != 0)
-		return fail(ctx, "rules not loaded; the previous set stays in force");
+	/* Running: publish a new block; the workers switch between bursts. */
+	if (max != 0)
+		app->conf.ct_max = max;
+	next.max = (app->conf.ct_max + app->conf.nb_workers - 1) / app->conf.nb_workers;
+	rc = ctgate_params_publish(app, &next);
+	if (rc != 0)
+		return fail(ctx, "cannot publish the parameters: %s", strerror(-rc));
+	app->conf.ct_params = next;
+	app->conf.ct_params.max = app->conf.ct_max;
 	return 0;
 }
 
 static int
-cmd_show_params(struct ctgate_cmd_ctx *ctx, int argc, char **argv)
+cmd_control_socket(struct ctgate_cmd_ctx *ctx, int argc, char **argv)
 {
 	(void)argc;
-	(void)argv;
-	fprintf(ctx->out, "nf_conntrack_max = %" PRIu64 " (all workers)\n",
-			ctx->app->conf.ct_max);
-	ctg_param_dump(&ctg_ct_param_table, &ctx->app->conf.ct_params, ctx->out);
+	if (strcmp(argv[0], "off") == 0) {
+		ctx->app->conf.sock_path[0] = '\0';
+		return 0;
+	}
+	if (argv[0][0] != '/' || strlen(argv[0]) >= sizeof(ctx->app->conf.sock_path) ||
+			strlen(argv[0]) >= 108)
+		return fail(ctx, "control socket: an absolute path under 108 bytes, or 'off'");
+	snprintf(ctx->app->conf.sock_path, sizeof(ctx->app->conf.sock_path), "%s", argv[0]);
+	ctx->app->conf.sock_explicit = true;
 	return 0;
 }
 
-static int cmd_help(struct ctgate_cmd_ctx *ctx, int argc, char **argv);
-
-/* The command table. Longer paths that share a prefix need no particular order. */
-static const struct ctgate_cmd commands[] = {
-	{ "port add", "NAME DEVARGS", 2, 2, true, cmd_port_add,
-		"add a DPDK port (vdev args or PCI address) under NAME" },
-	{ "bridge", "PORT PORT", 2, 2, true, cmd_bridge,
-		"forward between two ports (a transparent bump in the wire)" },
-	{ "workers", "N", 1, 1, true, cmd_workers,
-		"number of worker lcores (one rx and tx queue each per port)" },
-	{ "mempool", "N", 1, 1, true, cmd_mempool, "mbufs per NUMA socket" },
-	{ "conntrack max", "N", 1, 1, true, cmd_conntrack_max,
-		"connections in all (each worker's shard gets N / workers)" },
-	{ "set param", "NAME VALUE", 2, 2, false, cmd_set_param,
-		"set a conntrack tunable (nf_conntrack_* sysctl names)" },
-	{ "rules load", "FILE", 1, 1, false, cmd_rules_load,
-		"load an iptables-save ruleset (relative: to the config file's directory)" },
-	{ "show params", "", 0, 0, false, cmd_show_params, "list the conntrack tunables" },
-	{ "help", "", 0, 0, false, cmd_help, "list the commands" },
-};
-
-void
-ctgate_cmd_help(FILE *out)
+static int
+cmd_console(struct ctgate_cmd_ctx *ctx, int argc, char **argv)
 {
-	for (size_t i = 0; i < CTG_ARRAY_SIZE(commands); i++)
-		fprintf(out, "  %s %-14s %s\n", commands[i].path, commands[i].usage,
-				commands[i].help);
+	(void)argc;
+	if (strcmp(argv[0], "on") != 0 && strcmp(argv[0], "off") != 0)
+		return fail(ctx, "usage: console on|off");
+	ctx->app->conf.console = strcmp(argv[0], "on") == 0;
+	return 0;
+}
+
+static int
+cmd_prometheus(struct ctgate_cmd_ctx *ctx, int argc, char **argv)
+{
+	uint64_t v;
+	int rc;
+
+	(void)argc;
+	rc = ctgate_cmd_num(ctx, "prometheus port", argv[0], 0, 65535, &v);
+	if (rc)
+		return rc;
+	ctx->app->conf.prom_port = (uint16_t)v;
+	return 0;
+}
+
+static int
+cmd_ipfix(struct ctgate_cmd_ctx *ctx, int argc, char **argv)
+{
+	struct ctgate_conf *conf = &ctx->app->conf;
+	uint64_t v;
+	int rc;
+
+	if (strlen(argv[0]) >= sizeof(conf->ipfix_host))
+		return fail(ctx, "ipfix collector address too long");
+	rc = ctgate_cmd_num(ctx, "ipfix collector port", argv[1], 1, 65535, &v);
+	if (rc)
+		return rc;
+	snprintf(conf->ipfix_host, sizeof(conf->ipfix_host), "%s", argv[0]);
+	conf->ipfix_port = (uint16_t)v;
+	if (argc == 3) {
+		rc = ctgate_cmd_num(ctx, "ipfix template interval", argv[2], 1, 3600, &v);
+		if (rc)
+			return rc;
+		conf->ipfix_template_s = (uint32_t)v;
+	}
+	return 0;
 }
 
 static int
 cmd_help(struct ctgate_cmd_ctx *ctx, int argc, char **argv)
 {
+	size_t len = 0;
+	bool any = false;
+	char want[LINE_MAX_LEN] = "";
+
+	for (int i = 0; i < argc; i++) {
+		len += (size_t)snprintf(want + len, sizeof(want) - len, "%s%s", i ? " " : "",
+				argv[i]);
+		if (len >= sizeof(want))
+			return fail(ctx, "help: too long");
+	}
+	for (unsigned int i = 0; i < nb_commands; i++) {
+		const struct ctgate_cmd *c = commands[i];
+
+		if (argc > 0 && strncmp(c->path, want, strlen(want)) != 0)
+			continue;
+		if (ctx->started && (c->flags & CTGATE_CMD_STARTUP) && argc == 0)
+			continue;
+		any = true;
+		if (argc > 0)
+			fprintf(ctx->out, "%s %s\n    %s%s%s\n", c->path, c->usage, c->help,
+					c->flags & CTGATE_CMD_STARTUP ? " (config file only)" : "",
+					c->flags & CTGATE_CMD_RW ? " [rw]" : "");
+		else
+			fprintf(ctx->out, "  %-22s %-30s %s\n", c->path, c->usage, c->help);
+	}
+	if (!any)
+		return fail(ctx, "no command '%s' (try 'help')", want);
+	return 0;
+}
+
+static int
+cmd_version(struct ctgate_cmd_ctx *ctx, int argc, char **argv)
+{
 	(void)argc;
 	(void)argv;
-	ctgate_cmd_help(ctx->out);
+	if (ctx->json)
+		fprintf(ctx->out, "{\"ctgate\": \"%s\", \"dpdk\": \"%s\"}\n", CTGATE_VERSION,
+				rte_version());
+	else
+		fprintf(ctx->out, "ctgate %s (%s)\n", CTGATE_VERSION, rte_version());
 	return 0;
+}
+
+static int
+cmd_quit(struct ctgate_cmd_ctx *ctx, int argc, char **argv)
+{
+	(void)argc;
+	(void)argv;
+	ctgate_session_quit(ctx->session);
+	return 0;
+}
+
+/* The configuration commands; the run-time ones are in cli_*.c. */
+CTGATE_CMD(port_add, "port add", "NAME DEVARGS", 2, 2, CTGATE_CMD_STARTUP, cmd_port_add,
+		"add a DPDK port (vdev args or PCI address) under NAME")
+CTGATE_CMD(bridge, "bridge", "PORT PORT", 2, 2, CTGATE_CMD_STARTUP, cmd_bridge,
+		"forward between two ports (a transparent bump in the wire)")
+CTGATE_CMD(workers, "workers", "N", 1, 1, CTGATE_CMD_STARTUP, cmd_workers,
+		"number of worker lcores (one rx and tx queue each per port)")
+CTGATE_CMD(mempool, "mempool", "N", 1, 1, CTGATE_CMD_STARTUP, cmd_mempool,
+		"mbufs per NUMA socket")
+CTGATE_CMD(ct_max, "conntrack max", "N", 1, 1, CTGATE_CMD_STARTUP, cmd_conntrack_max,
+		"connections in all (each worker's shard gets N / workers)")
+CTGATE_CMD(control_socket, "control socket", "PATH|off", 1, 1, CTGATE_CMD_STARTUP,
+		cmd_control_socket, "unix socket of ctgate-cli (default " CTGATE_SOCK_DEFAULT ")")
+CTGATE_CMD(console, "console", "on|off", 1, 1, CTGATE_CMD_STARTUP, cmd_console,
+		"the console on the terminal (default on)")
+CTGATE_CMD(prometheus, "prometheus port", "PORT", 1, 1, CTGATE_CMD_STARTUP, cmd_prometheus,
+		"serve /metrics on 127.0.0.1:PORT (0: off)")
+CTGATE_CMD(ipfix, "ipfix collector", "HOST PORT [TEMPLATE_SECONDS]", 2, 3,
+		CTGATE_CMD_STARTUP, cmd_ipfix, "send IPFIX connection records over UDP")
+CTGATE_CMD(set_param, "set param", "NAME VALUE", 2, 2, CTGATE_CMD_RW, cmd_set_param,
+		"set a conntrack tunable (nf_conntrack_* sysctl names)")
+CTGATE_CMD(show_params, "show params", "", 0, 0, CTGATE_CMD_RO | CTGATE_CMD_JSON,
+		cmd_show_params, "list the conntrack tunables")
+CTGATE_CMD(help, "help", "[COMMAND]", 0, 4, CTGATE_CMD_RO, cmd_help,
+		"list the commands, or the usage of one")
+CTGATE_CMD(version, "version", "", 0, 0, CTGATE_CMD_RO | CTGATE_CMD_JSON, cmd_version,
+		"ctgate and DPDK versions")
+CTGATE_CMD(quit, "quit", "", 0, 0, CTGATE_CMD_RO | CTGATE_CMD_SESSION, cmd_quit,
+		"leave the session (the console: stop ctgate)")
+
+void
+ctgate_cmd_help(FILE *out)
+{
+	for (unsigned int i = 0; i < nb_commands; i++)
+		fprintf(out, "  %-22s %-30s %s\n", commands[i]->path, commands[i]->usage,
+				commands[i]->help);
 }
 
 /* How many leading words of @p words the path of @p c matches (0: none). */
@@ -288,6 +461,55 @@ path_match(const struct ctgate_cmd *c, char **words, int nb)
 			p++;
 	}
 	return n;
+}
+
+void
+ctgate_cmd_complete(const char *line, void (*fn)(const char *word, void *arg), void *arg)
+{
+	size_t len = strlen(line);
+
+	/* Every command path that starts with the line, cut after the next word. */
+	for (unsigned int i = 0; i < nb_commands; i++) {
+		const char *p = commands[i]->path;
+		char word[64];
+		size_t end;
+
+		if (commands[i]->flags & CTGATE_CMD_STARTUP)
+			continue;
+		if (strncmp(p, line, len) != 0)
+			continue;
+		end = len + strcspn(p + len, " ");
+		if (end >= sizeof(word))
+			continue;
+		memcpy(word, p, end);
+		word[end] = '\0';
+		fn(word, arg);
+	}
+}
+
+static int
+run_json_wrapped(struct ctgate_cmd_ctx *ctx, const struct ctgate_cmd *c, int nargs,
+		char **args)
+{
+	FILE *saved = ctx->out;
+	char *text = NULL;
+	size_t size = 0;
+	int rc;
+
+	ctx->out = open_memstream(&text, &size);
+	if (ctx->out == NULL) {
+		ctx->out = saved;
+		return fail(ctx, "no memory");
+	}
+	rc = c->fn(ctx, nargs, args);
+	fclose(ctx->out);
+	ctx->out = saved;
+	if (rc == 0) {
+		ctgate_json_str(ctx->out, text != NULL ? text : "");
+		fputc('\n', ctx->out);
+	}
+	free(text);
+	return rc;
 }
 
 int
@@ -311,12 +533,12 @@ ctgate_cmd_exec(struct ctgate_cmd_ctx *ctx, const char *line)
 	}
 	if (nb == 0)
 		return 0;
-	for (size_t i = 0; i < CTG_ARRAY_SIZE(commands); i++) {
-		int n = path_match(&commands[i], words, nb);
+	for (unsigned int i = 0; i < nb_commands; i++) {
+		int n = path_match(commands[i], words, nb);
 
 		if (n > best_n) {
 			best_n = n;
-			best = &commands[i];
+			best = commands[i];
 		}
 	}
 	if (best == NULL)
@@ -324,8 +546,18 @@ ctgate_cmd_exec(struct ctgate_cmd_ctx *ctx, const char *line)
 	nargs = nb - best_n;
 	if (nargs < best->min_args || nargs > best->max_args)
 		return fail(ctx, "usage: %s %s", best->path, best->usage);
-	if (best->startup_only && ctx->started)
+	if ((best->flags & CTGATE_CMD_STARTUP) && ctx->started)
 		return fail(ctx, "'%s' can only be used in the config file", best->path);
+	if ((best->flags & CTGATE_CMD_RUNTIME) && !ctx->started)
+		return fail(ctx, "'%s' needs a running appliance (console or ctgate-cli)",
+				best->path);
+	if ((best->flags & CTGATE_CMD_SESSION) && ctx->session == NULL)
+		return fail(ctx, "'%s' is for the console and ctgate-cli", best->path);
+	if ((best->flags & CTGATE_CMD_RW) && ctx->read_only)
+		return fail(ctx, "'%s' changes state: refused on a read-only session",
+				best->path);
+	if (ctx->json && !(best->flags & CTGATE_CMD_JSON))
+		return run_json_wrapped(ctx, best, nargs, words + best_n);
 	return best->fn(ctx, nargs, words + best_n);
 }
 
@@ -337,6 +569,9 @@ ctgate_conf_defaults(struct ctgate_conf *conf)
 	conf->mempool_size = 8192;
 	ctg_param_defaults(&ctg_ct_param_table, &conf->ct_params);
 	conf->ct_max = conf->ct_params.max;
+	snprintf(conf->sock_path, sizeof(conf->sock_path), "%s", CTGATE_SOCK_DEFAULT);
+	conf->console = true;
+	conf->ipfix_template_s = 30;
 }
 
 int

@@ -12,6 +12,7 @@
 #include <stdbool.h>
 #include <stdint.h>
 #include <stdio.h>
+#include <sys/types.h>
 
 #include <rte_ethdev.h>
 #include <rte_mbuf.h>
@@ -32,6 +33,14 @@
 #define CTGATE_HANDOFF_RING 1024
 #define CTGATE_BIGBUF_SIZE  (65536 + 128)
 #define CTGATE_NO_PEER	    UINT16_MAX
+#define CTGATE_REQ_CHUNK    256	 /* entries one worker request copies at most */
+#define CTGATE_REQ_SCAN	    4096 /* pool slots one worker request visits at most */
+#define CTGATE_EVENT_RING   8192 /* per-worker event records */
+#define CTGATE_LOG_RING	    512	 /* per-worker LOG records */
+#define CTGATE_LOG_KEEP	    256	 /* LOG lines the control core remembers */
+#define CTGATE_LOG_RATE	    20	 /* LOG records per second and worker ... */
+#define CTGATE_LOG_BURST    50	 /* ... with this burst */
+#define CTGATE_SOCK_DEFAULT "/run/ctgate/ctgate.sock"
 
 /** One configured port (a "port add" line). Immutable once the workers run. */
 struct ctgate_port {
@@ -60,6 +69,13 @@ struct ctgate_conf {
 	unsigned int rules_line;
 	uint64_t exit_idle_ns;		/* --exit-idle: stop after this long without rx */
 	uint32_t stats_interval_s;	/* --stats SECONDS: periodic stats, 0 = off */
+	char sock_path[CTGATE_PATH];	/* "control socket PATH", "" = none */
+	bool sock_explicit;		/* configured (not the default): in use is an error */
+	bool console;			/* "console on|off" / --no-console */
+	uint16_t prom_port;		/* "prometheus port N", 0 = off */
+	char ipfix_host[64];		/* "ipfix collector HOST PORT" */
+	uint16_t ipfix_port;		/* 0 = off */
+	uint32_t ipfix_template_s;	/* template refresh interval (UDP) */
 };
 
 /** Counters of one worker: written by that worker only, read by the control core. */
@@ -78,7 +94,18 @@ struct ctgate_conf {
 	X(handoff_nomem, "frames dropped: no handoff buffer")                            \
 	X(reject_sent, "REJECT packets sent")                                            \
 	X(reject_drop, "REJECT packets not sent (no mbuf or tx full)")                   \
-	X(rules_switch, "rule sets switched to")
+	X(rules_switch, "rule sets switched to")                                         \
+	X(params_switch, "parameter blocks switched to")                                 \
+	X(requests, "control requests served (list, delete, get ...)")                   \
+	X(events, "connection events queued (NEW, UPDATE, DESTROY)")                     \
+	X(events_lost, "connection events lost: the event ring was full")                \
+	X(log, "LOG records queued")                                                     \
+	X(log_lost, "LOG records suppressed (rate limit or ring full)")                  \
+	X(loops, "loop iterations")                                                      \
+	X(busy_loops, "loop iterations that received or processed something")           \
+	X(busy_cycles, "TSC cycles spent in busy iterations")                            \
+	X(max_loop_cycles, "longest loop iteration (TSC cycles)")                        \
+	X(max_req_cycles, "longest loop iteration that served a request (TSC cycles)")
 
 struct ctgate_worker_stats {
 #define CTGATE_X(n, s) uint64_t n;
@@ -94,6 +121,89 @@ struct ctgate_handoff {
 	uint16_t in_port;	/* port index (not DPDK id) it came in on */
 	uint16_t nb_mbufs;
 	struct rte_mbuf *mbufs[CTG_FRAG_MAX_FRAGS];
+};
+
+/* IPFIX flowEndReason (RFC 7011 / IANA), also carried by DESTROY events. */
+#define CTGATE_END_IDLE	    1
+#define CTGATE_END_ACTIVE   2
+#define CTGATE_END_OF_FLOW  3
+#define CTGATE_END_FORCED   4
+#define CTGATE_END_RESOURCE 5
+
+enum ctgate_event_type {
+	CTGATE_EV_NEW,
+	CTGATE_EV_UPDATE,
+	CTGATE_EV_DESTROY,
+};
+
+/** One connection event: a fixed-size record on a worker's event ring (SP/SC). */
+struct ctgate_event {
+	uint8_t type;	  /* enum ctgate_event_type */
+	uint8_t reason;	  /* DESTROY: CTGATE_END_* */
+	uint16_t worker;
+	uint32_t pad;
+	uint64_t now_ns;  /* when it happened (ctgate_now_ns) */
+	struct ctg_ct_conn c; /* a copy of the entry at that moment */
+};
+
+/** One LOG target hit (kernel LOG line fields), on a worker's log ring (SP/SC). */
+struct ctgate_log_rec {
+	uint64_t now_ns;
+	uint32_t line;	  /* rule's line in the ruleset */
+	uint32_t len;	  /* datagram length */
+	uint16_t worker;
+	uint16_t in_port;
+	uint16_t out_port;
+	uint16_t sport;
+	uint16_t dport;
+	uint8_t family;
+	uint8_t proto;
+	uint8_t level;
+	uint8_t pad[3];
+	union ctg_addr src;
+	union ctg_addr dst;
+	char prefix[32];
+};
+
+/** conntrack-tool filters (-p, -s/-d, --sport/--dport, --state, --status, --zone, --mark). */
+struct ctgate_ct_filter {
+	uint8_t proto;	   /* 0: any */
+	uint8_t family;	   /* 0: any, 4, 6 */
+	bool has_src, has_dst, has_sport, has_dport, has_zone, has_mark;
+	int16_t l4_state;  /* -1: any; otherwise the name's index (TCP or SCTP) */
+	char l4_state_name[24];
+	uint32_t status;   /* these status bits must all be set */
+	union ctg_addr src, dst;
+	uint8_t src_family, dst_family;
+	uint16_t sport, dport, zone;
+	uint32_t mark, mark_mask;
+};
+
+enum ctgate_req_op {
+	CTGATE_REQ_LIST,       /* copy matching entries from cursor on */
+	CTGATE_REQ_DELETE,     /* delete matching entries from cursor on */
+	CTGATE_REQ_GET,	       /* copy the entry of a tuple */
+	CTGATE_REQ_EXPECT,     /* copy the expectations */
+	CTGATE_REQ_RULES_ZERO, /* zero this worker's rule counters */
+};
+
+/**
+ * A request from the control core to one worker, served between two bursts: at most
+ * CTGATE_REQ_SCAN pool slots visited and CTGATE_REQ_CHUNK entries copied or deleted,
+ * then the worker stores the cursor to resume from and sets done (release).
+ */
+struct ctgate_req {
+	uint8_t op;		  /* enum ctgate_req_op */
+	struct ctgate_ct_filter filter;
+	struct ctg_ct_tuple tuple; /* GET */
+	uint32_t cursor;	  /* in: first pool slot; out: next one (UINT32_MAX: end) */
+	uint32_t n;		  /* out: entries copied / deleted */
+	uint64_t now_ns;	  /* out: the worker's clock */
+	atomic_bool done;
+	union {
+		struct ctg_ct_conn conns[CTGATE_REQ_CHUNK];
+		struct ctg_ct_expect expects[CTGATE_REQ_CHUNK];
+	} u;
 };
 
 /** Transmit buffer of one worker for one port. Owner worker only. */
@@ -112,15 +222,27 @@ struct ctgate_worker {
 	struct rte_mempool *mbuf_pool;	  /* socket-local mbufs (rejects) */
 	struct rte_ring *ring;		  /* handoffs to this worker: MP/SC */
 	struct ctgate_app *app;
+	uint32_t ct_capacity;		  /* pool slots of the shard */
+	struct rte_ring *req_ring;	  /* control -> worker requests: SP/SC */
+	struct ctgate_req *req;		  /* the control core's request buffer */
+	struct rte_ring *ev_ring;	  /* worker -> control events: SP/SC, elems */
+	struct rte_ring *log_ring;	  /* worker -> control LOG records: SP/SC, elems */
 	/* Owner worker only. */
 	struct ctgate_txbuf txb[CTGATE_MAX_PORTS];
+	uint16_t *ev_shadow;		  /* per slot: L4 state | status, for UPDATE */
+	uint64_t now;			  /* this loop's time */
+	uint8_t ev_reason;		  /* DESTROY reason of the engine call in progress */
+	uint64_t log_tokens_ns;		  /* LOG token bucket (ns of credit) */
 	struct ctgate_worker_stats st;	  /* read by the control core (64-bit snapshots) */
 	const struct ctg_rule_set *rules; /* the set this worker uses now */
+	struct ctg_rule_counters *rules_cnt; /* and its counter block */
 	/* Shared: control writes, worker reads (rule publication, see README.md). */
 	_Atomic(const struct ctg_rule_set *) rules_next;
 	struct ctg_rule_counters *_Atomic rules_next_cnt;
+	_Atomic(const struct ctg_ct_params *) params_next;
 	/* Shared: worker writes, control reads. */
 	atomic_uint_fast64_t rules_gen_seen; /* last publication generation applied */
+	atomic_uint_fast64_t params_gen_seen; /* last parameter generation applied */
 	atomic_uint_fast64_t last_rx_ns;     /* time of the last received frame */
 	atomic_bool running;		     /* the loop is running */
 } __rte_cache_aligned;
@@ -139,11 +261,18 @@ struct ctgate_app {
 	atomic_uint_fast64_t rules_gen;	 /* publication generation */
 	const struct ctg_rule_set *rules; /* current set (control core's view) */
 	struct ctg_rule_counters *rule_cnt[CTGATE_MAX_WORKERS];
-	struct ctg_ct_params shard_params; /* tunables of every shard (max: a share) */
+	struct ctg_ct_params shard_params; /* first tunables of every shard (max: a share) */
+	const struct ctg_ct_params *params; /* the block the workers use now */
+	atomic_uint_fast64_t params_gen;  /* parameter publication generation */
+	atomic_bool events_on;		 /* workers queue events (subscribers or IPFIX) */
+	uint64_t wall0_ns;		 /* CLOCK_REALTIME at ctgate_now_ns() == 0 */
+	struct ctgate_ctl *ctl;		 /* console, socket, exporters (control.c) */
 	uint64_t shutdown_drops;	 /* frames freed from rings at shutdown */
 };
 
 /* commands.c: the command language shared by the config file and the console. */
+
+struct ctgate_session;
 
 /** Where a command runs and writes. */
 struct ctgate_cmd_ctx {
@@ -151,22 +280,63 @@ struct ctgate_cmd_ctx {
 	FILE *out;		/* normal output */
 	unsigned int line;	/* config line, 0 for the console */
 	bool started;		/* the appliance runs: start-up-only commands are refused */
+	bool json;		/* JSON output (commands flagged CTGATE_CMD_JSON) */
+	bool read_only;		/* read-write commands are refused (ctgate-cli --read-only) */
+	struct ctgate_session *session; /* console or socket client; NULL: config file */
 	const char *basedir;	/* relative file names are taken from here (config's dir) */
 	char err[256];		/* a handler's error message */
 };
 
 typedef int ctgate_cmd_fn(struct ctgate_cmd_ctx *ctx, int argc, char **argv);
 
-/** One command: "path" words, then min..max arguments. */
+#define CTGATE_CMD_RO	   0x01 /* reads only */
+#define CTGATE_CMD_RW	   0x02 /* changes state */
+#define CTGATE_CMD_STARTUP 0x04 /* only before the ports start (config file) */
+#define CTGATE_CMD_RUNTIME 0x08 /* only once the appliance runs (console, socket) */
+#define CTGATE_CMD_JSON	   0x10 /* writes JSON itself when ctx->json */
+#define CTGATE_CMD_SESSION 0x20 /* needs a session (events, quit) */
+
+/** One command: "path" words, then min..max arguments. Declared once, see CTGATE_CMD. */
 struct ctgate_cmd {
 	const char *path;	/* "port add", "set param" */
 	const char *usage;	/* "NAME DEVARGS" */
 	uint8_t min_args;
 	uint8_t max_args;
-	bool startup_only;	/* only before the ports start (config file) */
+	uint32_t flags;		/* CTGATE_CMD_* */
 	ctgate_cmd_fn *fn;
 	const char *help;
 };
+
+/** Register a command (constructor; see CTGATE_CMD). */
+void ctgate_cmd_register(const struct ctgate_cmd *cmd);
+
+/** Declare and register a command row: CTGATE_CMD(show_ports, "show ports", ...). */
+#define CTGATE_CMD(id, path_, usage_, min_, max_, flags_, fn_, help_)                     \
+	static const struct ctgate_cmd cmd_row_##id = { .path = path_,                \
+		.usage = usage_,                                                         \
+		.min_args = min_,                                                        \
+		.max_args = max_,                                                        \
+		.flags = flags_,                                                         \
+		.fn = fn_,                                                               \
+		.help = help_ };                                                         \
+	RTE_INIT(cmd_row_init_##id)                                                   \
+	{                                                                                \
+		ctgate_cmd_register(&cmd_row_##id);                                   \
+	}
+
+/** Set ctx->err and return -EINVAL. */
+int ctgate_cmd_fail(struct ctgate_cmd_ctx *ctx, const char *fmt, ...)
+		__attribute__((format(printf, 2, 3)));
+
+/** Parse a decimal number in [min, max] (ctgate_cmd_fail on error). */
+int ctgate_cmd_num(struct ctgate_cmd_ctx *ctx, const char *what, const char *s, uint64_t min,
+		uint64_t max, uint64_t *v);
+
+/** Command names completing @p line (console Tab); calls @p fn for each word. */
+void ctgate_cmd_complete(const char *line, void (*fn)(const char *word, void *arg), void *arg);
+
+/** Write @p s as a JSON string (quotes and escapes). */
+void ctgate_json_str(FILE *f, const char *s);
 
 /** Run one command line. @return 0, or negative errno with ctx->err set. */
 int ctgate_cmd_exec(struct ctgate_cmd_ctx *ctx, const char *line);
@@ -184,6 +354,7 @@ void ctgate_conf_defaults(struct ctgate_conf *conf);
 void ctgate_cmd_help(FILE *out);
 
 /* port.c */
+void ctgate_ports_show(struct ctgate_app *app, FILE *out, bool json);
 int ctgate_ports_probe(struct ctgate_app *app, FILE *err);
 int ctgate_ports_start(struct ctgate_app *app, FILE *err);
 void ctgate_ports_close(struct ctgate_app *app);
@@ -194,6 +365,57 @@ int ctgate_worker_main(void *arg);
 uint64_t ctgate_now_ns(const struct ctgate_app *app);
 void ctgate_handoff_drain_stopped(struct ctgate_app *app);
 void ctgate_free_held_fragments(struct ctgate_app *app);
+
+/* worker.c: requests and events */
+void ctgate_worker_events_setup(struct ctgate_worker *w);
+
+/* control.c: requests to workers, sessions, event and log fan-out */
+int ctgate_ctl_init(struct ctgate_app *app, FILE *err);
+void ctgate_ctl_fini(struct ctgate_app *app);
+/** One control-core iteration: console, socket, events, logs, exporters (waits <= ms). */
+void ctgate_ctl_poll(struct ctgate_app *app, int timeout_ms);
+/** Post @p w's request and wait for the answer (serving events meanwhile). */
+int ctgate_req_run(struct ctgate_app *app, struct ctgate_worker *w);
+/** Post the request of every worker in @p mask, then wait for all. */
+void ctgate_req_run_all(struct ctgate_app *app, const bool *mask);
+/** Publish a new parameter block to every worker; frees the old after the grace period. */
+int ctgate_params_publish(struct ctgate_app *app, const struct ctg_ct_params *p);
+/** Subscribe (on) or unsubscribe a session to connection events. */
+void ctgate_session_events(struct ctgate_session *s, bool on);
+/** Ask the session to end after this command. */
+void ctgate_session_quit(struct ctgate_session *s);
+/** Only events of connections matching @p f (NULL: all). */
+void ctgate_session_set_filter(struct ctgate_session *s, const struct ctgate_ct_filter *f);
+/** Filter match, on the worker (cli_ct.c). */
+bool ctgate_ct_filter_match(const struct ctgate_ct_filter *f, const struct ctg_ct_conn *c);
+/** Events lost for a session (slow reader) and in the workers. */
+uint64_t ctgate_session_events_lost(const struct ctgate_session *s);
+/** Print the remembered LOG lines (last @p n). */
+void ctgate_log_show(struct ctgate_app *app, FILE *out, unsigned int n, bool json);
+uint64_t ctgate_log_seen(const struct ctgate_app *app);
+/** Format one event like `conntrack -E -o extended,id` (no newline). */
+void ctgate_event_print(const struct ctgate_event *e, FILE *f);
+/** Stop requested by a command (quit on the console when stdin is a pipe, ...). */
+void ctgate_ctl_request_stop(struct ctgate_app *app);
+
+/* export.c: DPDK telemetry, Prometheus, IPFIX */
+int ctgate_telemetry_init(struct ctgate_app *app);
+int ctgate_prom_start(struct ctgate_app *app, FILE *err);
+void ctgate_prom_stop(struct ctgate_app *app);
+/** Write every counter in Prometheus text exposition format. */
+void ctgate_prom_write(struct ctgate_app *app, FILE *f);
+int ctgate_ipfix_start(struct ctgate_app *app, FILE *err);
+void ctgate_ipfix_stop(struct ctgate_app *app);
+/** Export one DESTROY event (buffers; sends when full or on flush). */
+void ctgate_ipfix_event(struct ctgate_app *app, const struct ctgate_event *e);
+void ctgate_ipfix_flush(struct ctgate_app *app, bool force);
+bool ctgate_ipfix_on(const struct ctgate_app *app);
+uint64_t ctgate_ipfix_records(const struct ctgate_app *app);
+uint64_t ctgate_ipfix_messages(const struct ctgate_app *app);
+
+/** Sums of every worker's counters (racy 64-bit snapshots). */
+void ctgate_worker_stats_sum(struct ctgate_app *app, struct ctgate_worker_stats *sum);
+void ctgate_ct_stats_sum(struct ctgate_app *app, struct ctg_ct_stats *sum, uint64_t *count);
 
 /* rules (main.c): load, publish to every worker, wait for quiescence, free the old set. */
 int ctgate_rules_load(struct ctgate_app *app, const char *path, FILE *err);

@@ -2,18 +2,20 @@
 /*
  * Overview
  *	ctgate, the appliance: `ctgate [EAL options] -- --config FILE [--rules FILE]
- *	[--workers N] [--exit-idle SECONDS] [--stats SECONDS]`. The main lcore is the
+ *	[--workers N] [--exit-idle SECONDS] [--stats SECONDS] [--socket PATH]
+ *	[--no-console]`. The main lcore is the
  *	control core: it reads the config (commands.c), checks it as a whole, creates the
  *	per-worker state (pipelines, NUMA-local mempools, handoff rings), probes and starts
  *	the ports (port.c), loads and publishes the rule set, launches the workers
- *	(worker.c) and then waits for SIGINT/SIGTERM (stop), SIGHUP (reload the rule file)
- *	or --exit-idle. On stop it prints a summary, frees what the workers still held and
+ *	(worker.c) and then runs the control plane (control.c: console, control socket,
+ *	events, IPFIX; export.c: telemetry, Prometheus) until SIGINT/SIGTERM or `quit` on
+ *	the console (stop), SIGHUP (reload the rule file) or --exit-idle. On stop it prints a summary, frees what the workers still held and
  *	checks that every mbuf came back ("mbuf leak check: OK").
  *
  * Life-cycle
  *	init EAL -> config -> validate -> workers' state -> probe ports -> load rules ->
- *	start ports -> leak baseline -> publish rules -> launch workers -> wait ->
- *	stop -> drain rings -> summary -> free held fragments -> leak check -> close ports.
+ *	start ports -> leak baseline -> publish rules -> exporters -> launch workers ->
+ *	console/socket -> serve -> stop -> drain rings -> IPFIX end records -> summary -> free held fragments -> leak check -> close ports.
  *	Nothing touches a device before the config is known to be good. Only this file
  *	exits, and only while starting (style 8.7).
  *
@@ -29,6 +31,7 @@
 #include <signal.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 #include <unistd.h>
 
 #include <rte_cycles.h>
@@ -37,6 +40,7 @@
 #include <rte_lcore.h>
 #include <rte_malloc.h>
 #include <rte_random.h>
+#include <rte_ring_elem.h>
 
 #include "ctgate.h"
 
@@ -65,6 +69,8 @@ usage(FILE *f)
 		"  --workers N          worker lcores (overrides 'workers')\n"
 		"  --exit-idle SECONDS  stop when no frame arrived for that long\n"
 		"  --stats SECONDS      print the counters periodically\n"
+		"  --socket PATH        control socket (default " CTGATE_SOCK_DEFAULT ")\n"
+		"  --no-console         no console on the terminal\n"
 		"config commands:\n");
 	ctgate_cmd_help(f);
 }
@@ -78,6 +84,8 @@ parse_args(struct ctgate_app *app, int argc, char **argv, const char **config)
 		{ "workers", required_argument, NULL, 'w' },
 		{ "exit-idle", required_argument, NULL, 'i' },
 		{ "stats", required_argument, NULL, 's' },
+		{ "socket", required_argument, NULL, 'S' },
+		{ "no-console", no_argument, NULL, 'C' },
 		{ "help", no_argument, NULL, 'h' },
 		{ NULL, 0, NULL, 0 },
 	};
@@ -116,6 +124,13 @@ parse_args(struct ctgate_app *app, int argc, char **argv, const char **config)
 				app->conf.stats_interval_s = (uint32_t)v;
 			}
 			break;
+		case 'S':
+			snprintf(app->conf.sock_path, sizeof(app->conf.sock_path), "%s", optarg);
+			app->conf.sock_explicit = true;
+			break;
+		case 'C':
+			app->conf.console = false;
+			break;
 		case 'h':
 			usage(stdout);
 			exit(0);
@@ -133,6 +148,9 @@ parse_args(struct ctgate_app *app, int argc, char **argv, const char **config)
 
 /* Re-apply the command-line overrides that a config file may have changed. */
 struct overrides {
+	char sock_path[CTGATE_PATH];
+	bool sock_explicit;
+	bool no_console;
 	uint16_t nb_workers;
 	bool workers_set;
 	char rules_file[CTGATE_PATH];
@@ -207,6 +225,26 @@ workers_create(struct ctgate_app *app)
 		w->mbuf_pool = app->mbuf_pools[w->socket];
 		snprintf(name, sizeof(name), "ctg_handoff_%u", i);
 		w->ring = rte_ring_create(name, CTGATE_HANDOFF_RING, w->socket, RING_F_SC_DEQ);
+		snprintf(name, sizeof(name), "ctg_req_%u", i);
+		w->req_ring = rte_ring_create(name, 16, w->socket, RING_F_SP_ENQ | RING_F_SC_DEQ);
+		snprintf(name, sizeof(name), "ctg_ev_%u", i);
+		w->ev_ring = rte_ring_create_elem(name, sizeof(struct ctgate_event),
+				CTGATE_EVENT_RING, w->socket, RING_F_SP_ENQ | RING_F_SC_DEQ);
+		snprintf(name, sizeof(name), "ctg_log_%u", i);
+		w->log_ring = rte_ring_create_elem(name, sizeof(struct ctgate_log_rec),
+				CTGATE_LOG_RING, w->socket, RING_F_SP_ENQ | RING_F_SC_DEQ);
+		w->req = rte_zmalloc_socket("ctg_req", sizeof(*w->req), RTE_CACHE_LINE_SIZE,
+				w->socket);
+		w->ct_capacity = (uint32_t)app->shard_params.max;
+		w->ev_shadow = rte_zmalloc_socket("ctg_ev_shadow",
+				sizeof(w->ev_shadow[0]) * w->ct_capacity, RTE_CACHE_LINE_SIZE,
+				w->socket);
+		if (w->req_ring == NULL || w->ev_ring == NULL || w->log_ring == NULL ||
+				w->req == NULL || w->ev_shadow == NULL) {
+			fprintf(stderr, "ctgate: cannot create worker %u's control rings: %s\n", i,
+					rte_strerror(rte_errno));
+			return -ENOMEM;
+		}
 		pc.ct.capacity = (uint32_t)app->shard_params.max;
 		pc.ct.seed = rte_rand();
 		pc.ct.id_base = i + 1u;
@@ -227,6 +265,7 @@ workers_create(struct ctgate_app *app)
 					strerror(errno));
 			return -ENOMEM;
 		}
+		ctgate_worker_events_setup(w);
 	}
 	return 0;
 }
@@ -237,6 +276,11 @@ workers_destroy(struct ctgate_app *app)
 	for (uint16_t i = 0; i < app->conf.nb_workers; i++) {
 		ctg_pipeline_destroy(app->workers[i].pl);
 		rte_ring_free(app->workers[i].ring);
+		rte_ring_free(app->workers[i].req_ring);
+		rte_ring_free(app->workers[i].ev_ring);
+		rte_ring_free(app->workers[i].log_ring);
+		rte_free(app->workers[i].req);
+		rte_free(app->workers[i].ev_shadow);
 		ctg_rule_counters_free(app->rule_cnt[i]);
 	}
 	ctg_rule_set_free((struct ctg_rule_set *)(uintptr_t)app->rules);
@@ -375,6 +419,37 @@ print_summary(struct ctgate_app *app, FILE *out)
 			app->rules != NULL ? "loaded" : "none (accept all)");
 }
 
+/* IPFIX end records of what the workers queued, then of every live connection (forced). */
+static int
+ipfix_forced(const struct ctg_ct_conn *c, uint32_t idx, void *arg)
+{
+	struct ctgate_app *app = arg;
+	struct ctgate_event e = { .type = CTGATE_EV_DESTROY, .reason = CTGATE_END_FORCED };
+
+	(void)idx;
+	e.now_ns = ctgate_now_ns(app);
+	e.c = *c;
+	ctgate_ipfix_event(app, &e);
+	return 0;
+}
+
+static void
+ipfix_shutdown(struct ctgate_app *app)
+{
+	struct ctgate_event ev;
+
+	if (!ctgate_ipfix_on(app))
+		return;
+	for (uint16_t i = 0; i < app->conf.nb_workers; i++) {
+		while (rte_ring_sc_dequeue_elem(app->workers[i].ev_ring, &ev, sizeof(ev)) == 0)
+			if (ev.type == CTGATE_EV_DESTROY)
+				ctgate_ipfix_event(app, &ev);
+		/* Workers stopped: the control core may read the shards. */
+		ctg_ct_foreach(ctg_pipeline_ct(app->workers[i].pl), ipfix_forced, app);
+	}
+	ctgate_ipfix_stop(app);
+}
+
 static bool
 all_idle(struct ctgate_app *app, uint64_t now, uint64_t start)
 {
@@ -406,6 +481,11 @@ main(int argc, char **argv)
 
 	if (argc == 2 && strcmp(argv[1], "--features") == 0) {
 		printf("rules: available\nhelpers: ftp tftp\n");
+#ifdef CTGATE_HAVE_CT_EVENTS
+		printf("events: available\n");
+#else
+		printf("events: missing (lib/ct has no ctg_ct_shard_set_event_cb)\n");
+#endif
 		return 0;
 	}
 	rc = rte_eal_init(argc, argv);
@@ -433,6 +513,9 @@ main(int argc, char **argv)
 	memcpy(ov.rules_file, app->conf.rules_file, sizeof(ov.rules_file));
 	ov.exit_idle_ns = app->conf.exit_idle_ns;
 	ov.stats_interval_s = app->conf.stats_interval_s;
+	memcpy(ov.sock_path, app->conf.sock_path, sizeof(ov.sock_path));
+	ov.sock_explicit = app->conf.sock_explicit;
+	ov.no_console = !app->conf.console;
 	if (ctgate_cmd_run_file(app, config, stdout, stderr) != 0)
 		goto fail_eal;
 	if (ov.workers_set) {
@@ -445,10 +528,23 @@ main(int argc, char **argv)
 	}
 	app->conf.exit_idle_ns = ov.exit_idle_ns;
 	app->conf.stats_interval_s = ov.stats_interval_s;
+	if (ov.sock_explicit) {
+		memcpy(app->conf.sock_path, ov.sock_path, sizeof(app->conf.sock_path));
+		app->conf.sock_explicit = true;
+	}
+	if (ov.no_console)
+		app->conf.console = false;
 	if (ctgate_conf_validate(app, stderr) != 0)
 		goto fail_eal;
 	app->tsc_hz = rte_get_tsc_hz();
 	app->tsc0 = rte_rdtsc();
+	{
+		struct timespec ts;
+
+		clock_gettime(CLOCK_REALTIME, &ts);
+		app->wall0_ns = (uint64_t)ts.tv_sec * CTG_NS_PER_S + (uint64_t)ts.tv_nsec -
+				ctgate_now_ns(app);
+	}
 	if (workers_create(app) != 0)
 		goto fail_workers;
 	if (ctgate_ports_probe(app, stderr) != 0)
@@ -467,6 +563,11 @@ main(int argc, char **argv)
 		goto fail_ports;
 	for (int s = 0; s < RTE_MAX_NUMA_NODES; s++)
 		app->mbufs_in_use_start[s] = mbufs_in_use(app, s);
+	app->params = &app->shard_params;
+	if (ctgate_telemetry_init(app) != 0)
+		fprintf(stderr, "ctgate: telemetry endpoints not registered\n");
+	if (ctgate_prom_start(app, stderr) != 0 || ctgate_ipfix_start(app, stderr) != 0)
+		goto fail_export;
 
 	signal(SIGINT, on_signal);
 	signal(SIGTERM, on_signal);
@@ -486,12 +587,24 @@ main(int argc, char **argv)
 		printf(" %u", app->workers[i].lcore);
 	printf("\n");
 	fflush(stdout);
+	if (ctgate_ctl_init(app, stderr) != 0) {
+		if (app->conf.sock_explicit) {
+			atomic_store(&app->stop, true);
+		} else {
+			/* The default path is taken (another ctgate): run without a socket. */
+			fprintf(stderr, "ctgate: running without a control socket\n");
+			app->conf.sock_path[0] = '\0';
+			ctgate_ctl_fini(app);
+			if (ctgate_ctl_init(app, stderr) != 0)
+				atomic_store(&app->stop, true);
+		}
+	}
 
 	start = last_stats = ctgate_now_ns(app);
 	while (!atomic_load(&app->stop) && atomic_load(&signal_stop) == 0) {
 		uint64_t now;
 
-		usleep(50 * 1000);
+		ctgate_ctl_poll(app, 20);
 		now = ctgate_now_ns(app);
 		if (atomic_exchange(&signal_reload, 0) && app->conf.rules_file[0] != '\0') {
 			printf("ctgate: SIGHUP: reloading %s\n", app->conf.rules_file);
@@ -514,7 +627,10 @@ main(int argc, char **argv)
 				atomic_load(&signal_stop) == SIGINT ? "SIGINT" : "SIGTERM");
 	atomic_store(&app->stop, true);
 	rte_eal_mp_wait_lcore();
+	ctgate_ctl_fini(app);
 	ctgate_handoff_drain_stopped(app);
+	ipfix_shutdown(app);
+	ctgate_prom_stop(app);
 	print_summary(app, stdout);
 	ctgate_free_held_fragments(app);
 	for (uint16_t i = 0; i < app->conf.nb_ports; i++)
@@ -543,6 +659,9 @@ main(int argc, char **argv)
 	rte_eal_cleanup();
 	return leaks == 0 ? 0 : 3;
 
+fail_export:
+	ctgate_prom_stop(app);
+	ctgate_ipfix_stop(app);
 fail_ports:
 	ctgate_ports_close(app);
 fail_workers:

@@ -34,12 +34,19 @@
  *	  worker keeps no rule pointer across that point, so once every running worker
  *	  reported the generation the old set is unreachable and the control core frees it
  *	  (the quiescent-state scheme of rte_rcu_qsbr, with one report per publication);
+ *	- the parameter block: published like the rule set (params_next, params_gen);
+ *	- the request ring (control -> worker, SP/SC): the control core fills the worker's
+ *	  request buffer, enqueues it and waits for done (acquire); the worker serves one
+ *	  request per iteration, bounded (CTGATE_REQ_SCAN slots, CTGATE_REQ_CHUNK entries);
+ *	- the event and LOG rings (worker -> control, SP/SC, fixed-size records): a full
+ *	  ring is a counted loss (events_lost, log_lost); the worker never waits;
  *	- counters: 64-bit, written by the worker, read by the control core as snapshots.
  */
 
 #include <inttypes.h>
 #include <string.h>
 
+#include <rte_byteorder.h>
 #include <rte_cycles.h>
 #include <rte_ether.h>
 #include <rte_lcore.h>
@@ -58,6 +65,9 @@ ctgate_now_ns(const struct ctgate_app *app)
 	return CTG_NS_PER_S + d / app->tsc_hz * CTG_NS_PER_S +
 			(d % app->tsc_hz) * CTG_NS_PER_S / app->tsc_hz;
 }
+
+static inline void after_packet(struct ctgate_worker *w, const struct ctg_pipeline_out *out,
+		uint16_t in_port, uint16_t out_port);
 
 static inline struct rte_mbuf *
 cookie_mbuf(uint64_t cookie)
@@ -203,6 +213,8 @@ handle_frame(struct ctgate_worker *w, uint16_t port, struct rte_mbuf *m, uint64_
 		return;
 	}
 	ctg_pipeline_process(w->pl, &in, now, &out);
+	if (out.verdict != CTG_PL_HELD && out.verdict != CTG_PL_HANDOFF)
+		after_packet(w, &out, port, p->peer);
 	for (uint16_t i = 0; i < out.nb_discarded; i++)
 		release_fragment(out.discarded[i], CTG_FRAG_R_NONE, w);
 	/* The frames that share the verdict: a completed datagram's fragments, or m. */
@@ -255,6 +267,7 @@ handle_handoff(struct ctgate_worker *w, struct ctgate_handoff *msg, uint64_t now
 
 	w->st.handoff_in++;
 	ctg_pipeline_process_datagram(w->pl, &in, now, &out);
+	after_packet(w, &out, msg->in_port, peer);
 	if (out.verdict == CTG_PL_FORWARD) {
 		for (uint16_t i = 0; i < msg->nb_mbufs; i++)
 			tx_enqueue(w, peer, msg->mbufs[i]);
@@ -270,6 +283,237 @@ handle_handoff(struct ctgate_worker *w, struct ctgate_handoff *msg, uint64_t now
 	rte_mempool_put(app->msg_pool, msg);
 }
 
+/* A connection's state as far as UPDATE events go: L4 state and the visible status bits. */
+static inline uint16_t
+ev_key(const struct ctg_ct_conn *c)
+{
+	uint16_t st = c->orig.proto == 6 ? c->l4.tcp.state :
+			c->orig.proto == 132 ? c->l4.sctp.state : 0;
+
+	return (uint16_t)(st | (c->status & (CTG_CT_S_SEEN_REPLY | CTG_CT_S_ASSURED)) << 8);
+}
+
+static void
+event_push(struct ctgate_worker *w, const struct ctg_ct_conn *c, enum ctgate_event_type type,
+		uint8_t reason)
+{
+	struct ctgate_event e;
+
+	e.type = (uint8_t)type;
+	e.reason = reason;
+	e.worker = w->id;
+	e.pad = 0;
+	e.now_ns = w->now;
+	e.c = *c;
+	if (rte_ring_sp_enqueue_elem(w->ev_ring, &e, sizeof(e)) != 0) {
+		w->st.events_lost++;
+		return;
+	}
+	w->st.events++;
+}
+
+#ifdef CTGATE_HAVE_CT_EVENTS
+/* ctg_ct_event_fn: the shard confirmed or is about to free @p c (this worker). */
+static void
+on_ct_event(const struct ctg_ct_conn *c, enum ctg_ct_event ev, uint64_t now_ns, void *arg)
+{
+	struct ctgate_worker *w = arg;
+	struct ctgate_app *app = w->app;
+	uint8_t reason = w->ev_reason;
+
+	(void)now_ns;
+	if (!atomic_load_explicit(&app->events_on, memory_order_relaxed))
+		return;
+	if (ev == CTG_CT_EV_NEW) {
+		event_push(w, c, CTGATE_EV_NEW, 0);
+		return;
+	}
+	/* DESTROY: why, from what this worker was doing (IPFIX flowEndReason). */
+	if (c->orig.proto == 6 && (c->l4.tcp.state == CTG_CT_TCP_TIME_WAIT ||
+			c->l4.tcp.state == CTG_CT_TCP_CLOSE || c->l4.tcp.state == CTG_CT_TCP_LAST_ACK))
+		reason = reason == CTGATE_END_FORCED ? reason : CTGATE_END_OF_FLOW;
+	event_push(w, c, CTGATE_EV_DESTROY, reason);
+}
+#endif
+
+void
+ctgate_worker_events_setup(struct ctgate_worker *w)
+{
+#ifdef CTGATE_HAVE_CT_EVENTS
+	ctg_ct_shard_set_event_cb(ctg_pipeline_ct(w->pl), on_ct_event, w);
+#else
+	(void)w;
+#endif
+}
+
+/* After a packet: an UPDATE event when its connection's state or status changed. */
+static inline void
+events_after(struct ctgate_worker *w, const struct ctg_pipeline_out *out)
+{
+	const struct ctg_ct_conn *c;
+	uint16_t k;
+
+	if (out->ct.conn == CTG_CT_NO_CONN || out->conn_gone ||
+			(out->ct.flags & CTG_CT_RES_NOT_ATTACHED) || out->ct.conn >= w->ct_capacity)
+		return;
+	c = ctg_ct_conn_get(ctg_pipeline_ct(w->pl), out->ct.conn);
+	if (c == NULL || !(c->status & CTG_CT_S_CONFIRMED))
+		return;
+	k = ev_key(c);
+	if (out->ct.flags & CTG_CT_RES_UNCONFIRMED) {
+		/* The packet that created it: NEW came from the shard; remember the state. */
+		w->ev_shadow[out->ct.conn] = k;
+		return;
+	}
+	if (w->ev_shadow[out->ct.conn] == k)
+		return;
+	w->ev_shadow[out->ct.conn] = k;
+	if (atomic_load_explicit(&w->app->events_on, memory_order_relaxed))
+		event_push(w, c, CTGATE_EV_UPDATE, 0);
+}
+
+/* LOG hits of a packet: one record each on the log ring, rate-limited (token bucket). */
+static void
+log_hits(struct ctgate_worker *w, const struct ctg_pipeline_out *out, uint16_t in_port,
+		uint16_t out_port)
+{
+	const uint64_t cost = CTG_NS_PER_S / CTGATE_LOG_RATE;
+	const uint8_t *ip = out->dgram;
+	struct ctgate_log_rec r;
+	uint32_t l4 = 0;
+
+	for (uint8_t i = 0; i < out->nb_log; i++) {
+		const struct ctg_rule_log_hit *h = &out->log[i];
+
+		/* Credit grows with time up to a burst; one record costs 1/RATE s. */
+		if (w->log_tokens_ns + (uint64_t)CTGATE_LOG_BURST * cost < w->now)
+			w->log_tokens_ns = w->now - (uint64_t)CTGATE_LOG_BURST * cost;
+		if (w->log_tokens_ns + cost > w->now) {
+			w->st.log_lost++;
+			continue;
+		}
+		w->log_tokens_ns += cost;
+		memset(&r, 0, sizeof(r));
+		r.now_ns = w->now;
+		r.line = h->line;
+		r.level = h->level;
+		r.worker = w->id;
+		r.in_port = in_port;
+		r.out_port = out_port;
+		snprintf(r.prefix, sizeof(r.prefix), "%s", h->prefix != NULL ? h->prefix : "");
+		r.len = out->dgram_len;
+		if (ip != NULL && out->dgram_len >= 20 && (ip[0] >> 4) == 4) {
+			r.family = 4;
+			r.proto = ip[9];
+			memcpy(r.src.b, ip + 12, 4);
+			memcpy(r.dst.b, ip + 16, 4);
+			if ((ip[6] & 0x1f) == 0 && ip[7] == 0)
+				l4 = (ip[0] & 0xfu) * 4;
+		} else if (ip != NULL && out->dgram_len >= 40 && (ip[0] >> 4) == 6) {
+			r.family = 6;
+			r.proto = ip[6];
+			memcpy(r.src.b, ip + 8, 16);
+			memcpy(r.dst.b, ip + 24, 16);
+			l4 = 40;
+		}
+		if (l4 != 0 && (r.proto == 6 || r.proto == 17 || r.proto == 132) &&
+				out->dgram_len >= l4 + 4) {
+			r.sport = (uint16_t)(ip[l4] << 8 | ip[l4 + 1]);
+			r.dport = (uint16_t)(ip[l4 + 2] << 8 | ip[l4 + 3]);
+		}
+		if (rte_ring_sp_enqueue_elem(w->log_ring, &r, sizeof(r)) != 0)
+			w->st.log_lost++;
+		else
+			w->st.log++;
+	}
+}
+
+static inline void
+after_packet(struct ctgate_worker *w, const struct ctg_pipeline_out *out, uint16_t in_port,
+		uint16_t out_port)
+{
+	events_after(w, out);
+	if (unlikely(out->nb_log > 0))
+		log_hits(w, out, in_port, out_port);
+}
+
+static int
+expect_copy(const struct ctg_ct_expect *e, void *arg)
+{
+	struct ctgate_req *r = arg;
+
+	if (r->n >= CTGATE_REQ_CHUNK)
+		return 1;
+	r->u.expects[r->n++] = *e;
+	return 0;
+}
+
+/* Serve one control request: a bounded chunk of the shard (see struct ctgate_req). */
+static void
+serve_request(struct ctgate_worker *w, struct ctgate_req *r)
+{
+	struct ctg_ct_shard *ct = ctg_pipeline_ct(w->pl);
+	uint32_t i = r->cursor, end, n = 0;
+
+	r->now_ns = w->now;
+	switch ((enum ctgate_req_op)r->op) {
+	case CTGATE_REQ_LIST:
+	case CTGATE_REQ_DELETE:
+		end = i + CTGATE_REQ_SCAN < w->ct_capacity ? i + CTGATE_REQ_SCAN : w->ct_capacity;
+		w->ev_reason = CTGATE_END_FORCED;
+		for (; i < end && n < CTGATE_REQ_CHUNK; i++) {
+			const struct ctg_ct_conn *c = ctg_ct_conn_get(ct, i);
+
+			if (c == NULL || !(c->status & CTG_CT_S_CONFIRMED) ||
+					!ctgate_ct_filter_match(&r->filter, c))
+				continue;
+			if (r->op == CTGATE_REQ_LIST) {
+				r->u.conns[n++] = *c;
+			} else {
+				ctg_ct_delete(ct, i);
+				n++;
+			}
+		}
+		w->ev_reason = CTGATE_END_RESOURCE;
+		r->cursor = i >= w->ct_capacity ? UINT32_MAX : i;
+		break;
+	case CTGATE_REQ_GET: {
+		enum ctg_ct_dir dir;
+		uint32_t idx = ctg_ct_lookup(ct, &r->tuple, w->now, &dir);
+		const struct ctg_ct_conn *c = idx != CTG_CT_NO_CONN ? ctg_ct_conn_get(ct, idx) : NULL;
+
+		if (c != NULL)
+			r->u.conns[n++] = *c;
+		break;
+	}
+	case CTGATE_REQ_EXPECT:
+		r->n = 0;
+		ctg_ct_expect_foreach(ct, w->now, expect_copy, r);
+		n = r->n;
+		break;
+	case CTGATE_REQ_RULES_ZERO:
+		if (w->rules_cnt != NULL)
+			ctg_rule_counters_zero(w->rules_cnt);
+		break;
+	}
+	r->n = n;
+	w->st.requests++;
+	atomic_store_explicit(&r->done, true, memory_order_release);
+}
+
+static void
+check_params(struct ctgate_worker *w)
+{
+	uint64_t g = atomic_load_explicit(&w->app->params_gen, memory_order_acquire);
+
+	if (g == atomic_load_explicit(&w->params_gen_seen, memory_order_relaxed))
+		return;
+	ctg_ct_shard_set_params(ctg_pipeline_ct(w->pl),
+			atomic_load_explicit(&w->params_next, memory_order_acquire));
+	w->st.params_switch++;
+	atomic_store_explicit(&w->params_gen_seen, g, memory_order_release);
+}
+
 static void
 check_rules(struct ctgate_worker *w)
 {
@@ -278,8 +522,8 @@ check_rules(struct ctgate_worker *w)
 	if (g == atomic_load_explicit(&w->rules_gen_seen, memory_order_relaxed))
 		return;
 	w->rules = atomic_load_explicit(&w->rules_next, memory_order_acquire);
-	ctg_pipeline_set_rules(w->pl, w->rules,
-			atomic_load_explicit(&w->rules_next_cnt, memory_order_acquire));
+	w->rules_cnt = atomic_load_explicit(&w->rules_next_cnt, memory_order_acquire);
+	ctg_pipeline_set_rules(w->pl, w->rules, w->rules_cnt);
 	w->st.rules_switch++;
 	atomic_store_explicit(&w->rules_gen_seen, g, memory_order_release);
 }
@@ -296,10 +540,15 @@ ctgate_worker_main(void *arg)
 
 	atomic_store_explicit(&w->running, true, memory_order_release);
 	while (!atomic_load_explicit(&app->stop, memory_order_relaxed)) {
+		uint64_t t0 = rte_rdtsc(), cycles;
 		uint64_t now = ctgate_now_ns(app);
-		unsigned int n, total = 0;
+		unsigned int n, total = 0, work;
+		void *req = NULL;
 
+		w->now = now;
 		check_rules(w);
+		check_params(w);
+		w->ev_reason = CTGATE_END_RESOURCE;
 		for (uint16_t p = 0; p < nb_ports; p++) {
 			if (w->id >= app->conf.ports[p].nb_rxq)
 				continue;
@@ -311,12 +560,30 @@ ctgate_worker_main(void *arg)
 		n = rte_ring_sc_dequeue_burst(w->ring, msgs, CTGATE_BURST, NULL);
 		for (unsigned int i = 0; i < n; i++)
 			handle_handoff(w, msgs[i], now);
+		work = total + n;
 		for (uint16_t p = 0; p < nb_ports; p++)
 			tx_flush(w, p);
 		if (total > 0)
 			atomic_store_explicit(&w->last_rx_ns, now, memory_order_relaxed);
-		if ((++iter % EXPIRE_EVERY) == 0)
+		if ((++iter % EXPIRE_EVERY) == 0) {
+			w->ev_reason = CTGATE_END_IDLE;
 			ctg_pipeline_expire(w->pl, now, EXPIRE_BUDGET, release_fragment, w);
+		}
+		if (rte_ring_sc_dequeue(w->req_ring, &req) == 0) {
+			serve_request(w, req);
+			work++;
+		}
+		/* Account the iteration: busy cycles and the longest pause. */
+		cycles = rte_rdtsc() - t0;
+		w->st.loops++;
+		if (work > 0) {
+			w->st.busy_loops++;
+			w->st.busy_cycles += cycles;
+		}
+		if (cycles > w->st.max_loop_cycles)
+			w->st.max_loop_cycles = cycles;
+		if (req != NULL && cycles > w->st.max_req_cycles)
+			w->st.max_req_cycles = cycles;
 	}
 	for (uint16_t p = 0; p < nb_ports; p++)
 		tx_flush(w, p);
