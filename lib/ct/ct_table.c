@@ -34,6 +34,10 @@
 
 #define HUGE_PAGE_SIZE (2u << 20)
 
+#ifdef __SSE2__
+#include <emmintrin.h>
+#endif
+
 _Static_assert(sizeof(struct ct_bucket) == 64, "an index bucket is one cache line");
 _Static_assert(sizeof(struct ctg_ct_tuple) == 40, "tuple compare reads five words");
 
@@ -144,6 +148,23 @@ ctg_ct_tuple_invert(const struct ctg_ct_tuple *t, struct ctg_ct_tuple *inv)
 	return true;
 }
 
+/* memcmp() order of two addresses, without the library call. */
+static inline int
+addr_cmp(const union ctg_addr *a, const union ctg_addr *b)
+{
+	for (int i = 0; i < 2; i++) {
+#if __BYTE_ORDER__ == __ORDER_LITTLE_ENDIAN__
+		uint64_t x = __builtin_bswap64(a->q[i]), y = __builtin_bswap64(b->q[i]);
+#else
+		uint64_t x = a->q[i], y = b->q[i];
+#endif
+
+		if (x != y)
+			return x < y ? -1 : 1;
+	}
+	return 0;
+}
+
 void
 ct_tuple_normalise(const struct ctg_ct_tuple *t, struct ctg_ct_tuple *n)
 {
@@ -154,7 +175,7 @@ ct_tuple_normalise(const struct ctg_ct_tuple *t, struct ctg_ct_tuple *n)
 			*n = *t;
 		return;
 	}
-	int c = memcmp(&t->src, &t->dst, sizeof(t->src));
+	int c = addr_cmp(&t->src, &t->dst);
 
 	if (c > 0 || (c == 0 && t->sport > t->dport)) {
 		*n = *t;
@@ -333,6 +354,28 @@ ct_conn_free(struct ctg_ct_shard *s, uint32_t idx)
 	s->nb_free++;
 }
 
+/* Bit k set: slot k of @p bk has signature @p sig (possibly an empty slot: check idx1). */
+static inline uint32_t
+bucket_match(const struct ct_bucket *bk, uint16_t sig)
+{
+#ifdef __SSE2__
+	__m128i v = _mm_set1_epi16((short)sig);
+	__m128i lo = _mm_loadu_si128((const __m128i *)(const void *)&bk->sig[0]);
+	__m128i hi = _mm_loadu_si128((const __m128i *)(const void *)&bk->sig[2]);
+	/* Lanes 0-7: slots 0-7; lanes 8-15: slots 2-9 (the overlap agrees). */
+	uint32_t m = (uint32_t)_mm_movemask_epi8(
+			_mm_packs_epi16(_mm_cmpeq_epi16(lo, v), _mm_cmpeq_epi16(hi, v)));
+
+	return (m & 0xff) | ((m >> 8) << 2);
+#else
+	uint32_t m = 0;
+
+	for (unsigned int k = 0; k < CT_BUCKET_SLOTS; k++)
+		m |= (uint32_t)(bk->sig[k] == sig) << k;
+	return m;
+#endif
+}
+
 static inline uint32_t
 home_bucket(const struct ctg_ct_shard *s, uint32_t hash)
 {
@@ -433,12 +476,13 @@ index_find(struct ctg_ct_shard *s, const struct ctg_ct_tuple *t, uint32_t h, uin
 	for (;;) {
 		const struct ct_bucket *bk = &s->index[b];
 
-		for (unsigned int k = 0; k < CT_BUCKET_SLOTS; k++) {
+		for (uint32_t m = bucket_match(bk, sig); m != 0; m &= m - 1) {
+			unsigned int k = (unsigned int)__builtin_ctz(m);
 			struct ctg_ct_conn *c;
 			enum ctg_ct_dir d;
 			uint32_t idx;
 
-			if (bk->sig[k] != sig || bk->idx1[k] == 0)
+			if (bk->idx1[k] == 0)
 				continue;
 			idx = bk->idx1[k] - 1;
 			c = &s->pool[idx];
@@ -509,14 +553,17 @@ ctg_ct_key_prefetch(const struct ctg_ct_shard *s, const struct ctg_ct_key *k)
 		return;
 	bk = &s->index[home_bucket(s, k->hash)];
 	sig = (uint16_t)k->hash;
-	for (unsigned int i = 0; i < CT_BUCKET_SLOTS; i++) {
-		if (bk->sig[i] == sig && bk->idx1[i] != 0) {
-			const uint8_t *c = (const uint8_t *)&s->pool[bk->idx1[i] - 1];
+	for (uint32_t m = bucket_match(bk, sig); m != 0; m &= m - 1) {
+		unsigned int i = (unsigned int)__builtin_ctz(m);
+		const uint8_t *c;
 
-			__builtin_prefetch(c);
-			__builtin_prefetch(c + 64);
+		if (bk->idx1[i] == 0)
+			continue;
+		c = (const uint8_t *)&s->pool[bk->idx1[i] - 1];
+		__builtin_prefetch(c);
+		__builtin_prefetch(c + 64);
+		if (k->t.proto == 6)
 			__builtin_prefetch(c + 128);
-		}
 	}
 }
 
