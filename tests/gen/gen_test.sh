@@ -25,12 +25,17 @@ fi
 DIR=$(mktemp -d /tmp/ctg-gen-test.XXXXXX)
 TAG="g$$w$WORKERS"
 CT_PID=
+fail=0
 cleanup() {
 	if [ -n "$CT_PID" ]; then
 		kill -TERM "$CT_PID" 2>/dev/null
 		wait "$CT_PID" 2>/dev/null
 	fi
-	rm -rf "$DIR"
+	if [ "$fail" = 0 ] || [ -z "$KEEP_ON_FAIL" ]; then
+		rm -rf "$DIR"
+	else
+		echo "# logs kept in $DIR"
+	fi
 }
 trap cleanup EXIT
 
@@ -53,7 +58,6 @@ COMMIT
 RULES
 
 n=0
-fail=0
 ok() {
 	n=$((n + 1))
 	echo "ok $n - $*"
@@ -127,14 +131,22 @@ CONF
 	echo "# $name (workers=$WORKERS): $line"
 	if [ "$grc" = 0 ] && [ "$(field "$line" errors)" = 0 ]; then
 		ok "$name: generator checks pass"
+	elif [ -n "$MIN_COMPLETED_PCT" ] && [ "$(field "$line" errors)" = "$(field "$line" failed)" ]; then
+		ok "$name: generator checks pass but for $(field "$line" failed) incomplete flows"
 	else
 		grep -v "^EAL\|^TELEMETRY" "$glog" | tail -n 8 | sed 's/^/# /'
 		notok "$name: generator exit $grc"
 	fi
-	if [ -n "$line" ] && [ "$(field "$line" completed)" = "$(field "$line" flows)" ]; then
-		ok "$name: all $(field "$line" flows) legitimate flows completed"
+	local flows completed
+	flows=$(field "$line" flows)
+	completed=$(field "$line" completed)
+	if [ -n "$line" ] && [ "$completed" = "$flows" ]; then
+		ok "$name: all $flows legitimate flows completed"
+	elif [ -n "$MIN_COMPLETED_PCT" ] && [ -n "$completed" ] &&
+			[ $((completed * 100)) -ge $((flows * MIN_COMPLETED_PCT)) ]; then
+		ok "$name: $completed of $flows legitimate flows completed (>= $MIN_COMPLETED_PCT%)"
 	else
-		notok "$name: flows $(field "$line" flows), completed $(field "$line" completed)"
+		notok "$name: flows $flows, completed $completed"
 	fi
 	sed -n '/ctgate: summary/,$p' "$log" | grep -v "^  port\|^  worker" | sed 's/^/#   /'
 	if [ "$crc" = 0 ] && grep -q "^mbuf leak check: OK" "$log"; then
@@ -182,7 +194,10 @@ run_profile icmp_error 65536 --profile icmp-error --family both
 run_profile frag 65536 --profile frag --family both
 run_profile syn_flood 65536 --profile syn-flood --family both --attack-count 20000 \
 	--attack-pps 100000
-EXPECT_EARLY_DROP=1 run_profile syn_flood_inside 2000 --profile syn-flood --attack-from inside \
+# Table exhaustion from the inside: early drop may evict a legitimate connection while it is
+# half-open (as the kernel does), and the generator's SYN retries are finite: at least 90%
+# of the legitimate connections must complete.
+EXPECT_EARLY_DROP=1 MIN_COMPLETED_PCT=90 run_profile syn_flood_inside 2000 --profile syn-flood --attack-from inside \
 	--legit tcp --attack-count 20000 --attack-pps 50000 --flows 200 --retries 12
 run_profile midstream 65536 --profile midstream --family both --attack-count 20000 \
 	--attack-pps 100000
