@@ -7,7 +7,8 @@ for p in build-essential pkg-config meson ninja-build clang llvm \
 	dpdk dpdk-dev libdpdk-dev libnuma-dev libbsd-dev libpcap-dev \
 	python3 python3-scapy iproute2 nftables conntrack iptables ethtool \
 	tcpdump curl iperf3 socat dnsutils iputils-ping python3-pyftpdlib \
-	procps rsync libsystemd-dev libisal-dev; do
+	procps rsync libsystemd-dev libisal-dev \
+	libmicrohttpd-dev prometheus nfdump tmux bc; do
 	dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "ok installed" || need="$need $p"
 done
 if [ -n "$need" ]; then

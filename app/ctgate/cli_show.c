@@ -157,7 +157,7 @@ cmd_show_workers(struct ctgate_cmd_ctx *ctx, int argc, char **argv)
 		fprintf(ctx->out, "]\n");
 	else
 		fprintf(ctx->out, "busy%%: share of TSC cycles in iterations that did work; "
-				  "max-loop: longest loop iteration (a worker's longest pause)\n");
+				  "max-loop: longest loop iteration; max-req: longest request served (list, delete ...)\n");
 	return 0;
 }
 

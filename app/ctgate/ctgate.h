@@ -105,7 +105,7 @@ struct ctgate_conf {
 	X(busy_loops, "loop iterations that received or processed something")           \
 	X(busy_cycles, "TSC cycles spent in busy iterations")                            \
 	X(max_loop_cycles, "longest loop iteration (TSC cycles)")                        \
-	X(max_req_cycles, "longest loop iteration that served a request (TSC cycles)")
+	X(max_req_cycles, "longest time serving one control request (TSC cycles)")
 
 struct ctgate_worker_stats {
 #define CTGATE_X(n, s) uint64_t n;

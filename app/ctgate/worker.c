@@ -570,8 +570,13 @@ ctgate_worker_main(void *arg)
 			ctg_pipeline_expire(w->pl, now, EXPIRE_BUDGET, release_fragment, w);
 		}
 		if (rte_ring_sc_dequeue(w->req_ring, &req) == 0) {
+			uint64_t r0 = rte_rdtsc();
+
 			serve_request(w, req);
 			work++;
+			r0 = rte_rdtsc() - r0;
+			if (r0 > w->st.max_req_cycles)
+				w->st.max_req_cycles = r0;
 		}
 		/* Account the iteration: busy cycles and the longest pause. */
 		cycles = rte_rdtsc() - t0;
@@ -582,8 +587,6 @@ ctgate_worker_main(void *arg)
 		}
 		if (cycles > w->st.max_loop_cycles)
 			w->st.max_loop_cycles = cycles;
-		if (req != NULL && cycles > w->st.max_req_cycles)
-			w->st.max_req_cycles = cycles;
 	}
 	for (uint16_t p = 0; p < nb_ports; p++)
 		tx_flush(w, p);

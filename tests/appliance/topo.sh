@@ -8,7 +8,8 @@
 #   [netns $NS_OUT] 10.99.1.2/24 fd99::2/64 on $IF_OUT
 #
 # Names carry a per-run id so runs never collide. Needs root.
-# Inputs: SRC (checkout), CTGATE (binary). topo_start WORKERS LCORES RULES|"" [extra ctgate args]
+# Inputs: SRC (checkout), CTGATE (binary), TOPO_EAL (extra EAL options, e.g. --file-prefix),
+# TOPO_CONF (extra config lines). topo_start WORKERS LCORES RULES|"" [extra ctgate args]
 # Sets: NS_IN NS_OUT IF_IN IF_OUT TOPO_DIR CTGATE_PID CTGATE_LOG
 
 topo_id=${TOPO_ID:-$$}
@@ -60,11 +61,12 @@ topo_start() {
 		echo "mempool 8192"
 		echo "conntrack max 65536"
 		[ -n "$rules" ] && echo "rules load $rules"
+		[ -n "${TOPO_CONF:-}" ] && printf '%s\n' "$TOPO_CONF"
 	} > "$TOPO_DIR/ctgate.conf"
 	ip netns add "$NS_IN" || return 1
 	ip netns add "$NS_OUT" || return 1
 	CTGATE="$CTGATE" "$SRC/scripts/ctgate-run.sh" --lcores "$lcores" --no-pci \
-		--log-level=pmd.net.tap:error -- \
+		--log-level=pmd.net.tap:error ${TOPO_EAL:-} -- \
 		--config "$TOPO_DIR/ctgate.conf" "$@" > "$CTGATE_LOG" 2>&1 &
 	CTGATE_PID=$!
 	i=0
