@@ -87,6 +87,8 @@ END {
 		t = ""; ok = ""
 		if (name[i] == "hot-flow") {
 			t = ">= 0.6 x floor"; if (ratio != "-") ok = (ratio >= 0.6)
+		} else if (name[i] ~ /-single$/) {
+			t = "(one packet a call; the target is for the burst line)"
 		} else if (name[i] ~ /^established/ && flows[i] == 1000000) {
 			t = ">= 10 Mpps"; if (num(mpps[i])) ok = (mpps[i] >= 10)
 		} else if (name[i] ~ /^established/ && flows[i] == 10000000) {

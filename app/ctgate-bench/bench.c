@@ -8,9 +8,11 @@
  *	frames with valid IP and transport checksums, stored in arrays (frame memory is
  *	advised onto transparent huge pages, as DPDK mbufs live in huge pages), and an
  *	"order" array of frame indices that says which frame goes next. The timed loop
- *	does what a worker does after rte_eth_rx_burst(): for every frame, one call of
- *	ctg_pipeline_process(), the clock read once per burst of 32, and the next frames'
- *	first cache line prefetched (a NIC with DDIO leaves received packets in the LLC).
+ *	does what a worker does after rte_eth_rx_burst(): one ctg_pipeline_process_burst()
+ *	per burst of 32 frames (established, new-udp, tcp-lifecycle, hot-flow-burst) or
+ *	one ctg_pipeline_process() per frame (the NAME-single lines, hot-flow, frag,
+ *	rules), the clock read once per burst, and the next frames' first cache line
+ *	prefetched (a NIC with DDIO leaves received packets in the LLC).
  *	One core, one pipeline (nb_workers = 1), no EAL.
  *
  *	Every workload is checked before it is timed: the connections are set up with
