@@ -293,6 +293,25 @@ cmd_show_frag(struct ctgate_cmd_ctx *ctx, int argc, char **argv)
 	return 0;
 }
 
+static int
+cmd_clear_max(struct ctgate_cmd_ctx *ctx, int argc, char **argv)
+{
+	struct ctgate_app *app = ctx->app;
+	bool mask[CTGATE_MAX_WORKERS];
+
+	(void)argc;
+	(void)argv;
+	for (uint16_t i = 0; i < app->conf.nb_workers; i++) {
+		app->workers[i].req->op = CTGATE_REQ_CLEAR_MAX;
+		mask[i] = true;
+	}
+	ctgate_req_run_all(app, mask);
+	fprintf(ctx->out, "max-loop and max-req restarted on %u workers\n", app->conf.nb_workers);
+	return 0;
+}
+
+CTGATE_CMD(clear_max, "clear workers max", "", 0, 0, CTGATE_CMD_RW | CTGATE_CMD_RUNTIME,
+		cmd_clear_max, "restart the workers' longest-iteration and longest-request figures")
 CTGATE_CMD(show_ports, "show ports", "", 0, 0,
 		CTGATE_CMD_RO | CTGATE_CMD_RUNTIME | CTGATE_CMD_JSON, cmd_show_ports,
 		"ports: peer, queues, RSS, link, packet and byte counters")

@@ -491,6 +491,10 @@ serve_request(struct ctgate_worker *w, struct ctgate_req *r)
 		ctg_ct_expect_foreach(ct, w->now, expect_copy, r);
 		n = r->n;
 		break;
+	case CTGATE_REQ_CLEAR_MAX:
+		w->st.max_loop_cycles = 0;
+		w->st.max_req_cycles = 0;
+		break;
 	case CTGATE_REQ_RULES_ZERO:
 		if (w->rules_cnt != NULL)
 			ctg_rule_counters_zero(w->rules_cnt);
