@@ -419,6 +419,7 @@ main(int argc, char **argv)
 	pc.frag.timeout_ns_v4 = 30 * CTG_NS_PER_S;
 	pc.frag.timeout_ns_v6 = 60 * CTG_NS_PER_S;
 	pc.nb_workers = 1;
+	pc.router_ttl = true; /* the oracle is a router: FORWARD sees TTL - 1 */
 	r.pl = ctg_pipeline_create(&pc);
 	r.names = calloc(MAX_CONN_NAMES, sizeof(*r.names));
 	if (r.pl == NULL || r.names == NULL) {

@@ -60,6 +60,12 @@ struct ctg_pipeline_conf {
 	uint16_t worker_id;			/**< this pipeline's worker */
 	uint16_t nb_workers;			/**< owner = hash % nb_workers; 1: no handoff */
 	uint64_t owner_seed;			/**< seed of the owner hash (same on all) */
+	/**
+	 * Router model: FORWARD rules see the TTL / hop limit decremented, as on the kernel
+	 * oracle's router (ctgate-replay sets it). The appliance is a transparent bridge and
+	 * leaves it false: bridged packets keep their TTL.
+	 */
+	bool router_ttl;
 };
 
 /* ctg_pipeline_pkt.flags */

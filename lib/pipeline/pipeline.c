@@ -37,6 +37,7 @@ struct ctg_pipeline {
 	uint16_t worker_id;
 	uint16_t nb_workers;
 	uint64_t owner_seed;
+	bool router_ttl;
 	struct ctg_frag_result fres;
 	struct ctg_rule_result rres;
 	struct ctg_pipeline_stats stats;
@@ -73,6 +74,7 @@ ctg_pipeline_create(const struct ctg_pipeline_conf *conf)
 	}
 	pl->worker_id = conf->worker_id;
 	pl->nb_workers = conf->nb_workers ? conf->nb_workers : 1;
+	pl->router_ttl = conf->router_ttl;
 	pl->owner_seed = conf->owner_seed;
 	return pl;
 }
@@ -266,6 +268,7 @@ classify(struct ctg_pipeline *pl, const struct ctg_pkt *dg, const struct ctg_pip
 				NULL;
 		rp.ct_state = out->ct.state;
 		rp.ct_dir = out->ct.dir;
+		rp.ttl_dec = pl->router_ttl ? 1 : 0;
 		rp.conn = c;
 		ctg_rule_eval(pl->rules, CTG_RULE_FILTER_FORWARD, &rp, pl->rule_cnt, now_ns, rr);
 		out->rules_ran = 1;

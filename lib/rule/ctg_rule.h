@@ -123,6 +123,12 @@ struct ctg_rule_pkt {
 	uint16_t out_port;		 /**< egress port index or CTG_RULE_PORT_NONE */
 	uint8_t ct_state;		 /**< enum ctg_ct_state */
 	uint8_t ct_dir;			 /**< enum ctg_ct_dir (meaningful when conn != NULL) */
+	/**
+	 * Hops the TTL / hop limit was decremented before this hook: a router (the kernel
+	 * oracle) forwards with TTL - 1 before FORWARD, so -m ttl/hl see that; a bridge
+	 * (the appliance) does not decrement: 0.
+	 */
+	uint8_t ttl_dec;
 };
 
 /** One LOG/NFLOG hit. Pointers stay valid as long as the rule set. */

@@ -91,6 +91,39 @@ struct pview {
 	uint32_t ctmark;  /* current connmark */
 };
 
+/* Traffic class / TOS byte. */
+static uint8_t
+ip_tos(const struct pview *v)
+{
+	const uint8_t *ip = v->rp->pkt->l3;
+
+	if (v->rp->pkt->family == 4)
+		return ip[1];
+	return (uint8_t)(((ip[0] & 0x0f) << 4) | (ip[1] >> 4));
+}
+
+/* xt_ttl / xt_hl, on the TTL the hook sees (a router has decremented it before FORWARD). */
+static int
+ttl_mt(const struct rule_match *m, const struct pview *v)
+{
+	const uint8_t *ip = v->rp->pkt->l3;
+	uint8_t ttl = v->rp->pkt->family == 4 ? ip[8] : ip[7];
+
+	ttl = (uint8_t)(ttl - v->rp->ttl_dec);
+	switch (m->u.ttl.op) {
+	case RULE_TTL_EQ:
+		return ttl == m->u.ttl.value;
+	case RULE_TTL_NE:
+		return ttl != m->u.ttl.value;
+	case RULE_TTL_LT:
+		return ttl < m->u.ttl.value;
+	case RULE_TTL_GT:
+		return ttl > m->u.ttl.value;
+	default:
+		return 0;
+	}
+}
+
 static bool
 port_in(uint16_t lo, uint16_t hi, uint16_t port, bool inv)
 {
@@ -360,6 +393,11 @@ match_one(const struct rule_match *m, struct pview *v, struct ctg_rule_counters 
 		return ((v->ctmark & m->u.mark.mask) == m->u.mark.value) ^ (m->inv != 0);
 	case RM_HELPER:
 		return helper_mt(m, v);
+	case RM_TTL:
+	case RM_HL:
+		return ttl_mt(m, v);
+	case RM_DSCP:
+		return ((uint8_t)(ip_tos(v) >> 2) == m->u.dscp.value) ^ (m->inv != 0);
 	case RM_COUNT:
 		break;
 	}

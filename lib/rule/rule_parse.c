@@ -811,12 +811,17 @@ match_add(struct rctx *x, enum rule_match_kind kind)
 	case RM_CONNMARK:
 		m->u.mark.mask = UINT32_MAX;
 		break;
+	case RM_TTL:
+	case RM_HL:
+		m->u.ttl.op = RULE_TTL_NONE;
+		break;
 	case RM_MULTIPORT:
 	case RM_STATE:
 	case RM_CONNTRACK:
 	case RM_IPRANGE:
 	case RM_COMMENT:
 	case RM_HELPER:
+	case RM_DSCP:
 	case RM_COUNT:
 		break;
 	}
@@ -1200,6 +1205,70 @@ opt_limit(struct rctx *x, struct rule_match *m, const char *opt, bool inv, char 
 	return 1;
 }
 
+/* -m ttl --ttl-eq/--ttl-lt/--ttl-gt N and -m hl --hl-eq/--hl-lt/--hl-gt N (xt_ttl, xt_hl). */
+static int
+opt_ttl(struct rctx *x, struct rule_match *m, const char *opt, bool inv, char **a, int n)
+{
+	const char *pfx = m->kind == RM_TTL ? "--ttl-" : "--hl-";
+	size_t pl = strlen(pfx);
+	uint32_t v;
+	int rc;
+
+	if (strncmp(opt, pfx, pl) != 0)
+		return OPT_UNKNOWN;
+	if (strcmp(opt + pl, "eq") == 0)
+		m->u.ttl.op = inv ? RULE_TTL_NE : RULE_TTL_EQ;
+	else if (strcmp(opt + pl, "lt") == 0 && !inv)
+		m->u.ttl.op = RULE_TTL_LT;
+	else if (strcmp(opt + pl, "gt") == 0 && !inv)
+		m->u.ttl.op = RULE_TTL_GT;
+	else
+		return inv ? perr(x->c, opt, "only --ttl-eq/--hl-eq can be negated") : OPT_UNKNOWN;
+	if ((rc = need_args(x, opt, n, 1)) != 0)
+		return rc;
+	if (!parse_u32(a[0], 10, 255, &v))
+		return perr(x->c, a[0], "bad TTL/hop limit value");
+	m->u.ttl.value = (uint8_t)v;
+	return 1;
+}
+
+/* -m dscp --dscp N (decimal or 0x hex, 0..63) or --dscp-class NAME (xt_dscp). */
+static int
+opt_dscp(struct rctx *x, struct rule_match *m, const char *opt, bool inv, char **a, int n)
+{
+	static const struct name_val classes[] = {
+		{ "CS0", 0 }, { "CS1", 8 }, { "CS2", 16 }, { "CS3", 24 }, { "CS4", 32 },
+		{ "CS5", 40 }, { "CS6", 48 }, { "CS7", 56 }, { "BE", 0 }, { "AF11", 10 },
+		{ "AF12", 12 }, { "AF13", 14 }, { "AF21", 18 }, { "AF22", 20 }, { "AF23", 22 },
+		{ "AF31", 26 }, { "AF32", 28 }, { "AF33", 30 }, { "AF41", 34 }, { "AF42", 36 },
+		{ "AF43", 38 }, { "EF", 46 },
+	};
+	uint32_t v = 0;
+	int rc;
+
+	if (strcmp(opt, "--dscp") != 0 && strcmp(opt, "--dscp-class") != 0)
+		return OPT_UNKNOWN;
+	if ((rc = need_args(x, opt, n, 1)) != 0)
+		return rc;
+	if (strcmp(opt, "--dscp") == 0) {
+		if (!parse_u32(a[0], 0, 63, &v))
+			return perr(x->c, a[0], "DSCP value out of range (0..63)");
+	} else {
+		size_t i;
+
+		for (i = 0; i < CTG_ARRAY_SIZE(classes); i++)
+			if (strcasecmp(a[0], classes[i].name) == 0)
+				break;
+		if (i == CTG_ARRAY_SIZE(classes))
+			return perr(x->c, a[0], "unknown DSCP class");
+		v = classes[i].val;
+	}
+	m->u.dscp.value = (uint8_t)v;
+	m->u.dscp.given = 1;
+	m->inv = inv;
+	return 1;
+}
+
 static int
 opt_simple(struct rctx *x, struct rule_match *m, const char *opt, bool inv, char **a, int n)
 {
@@ -1248,6 +1317,9 @@ opt_simple(struct rctx *x, struct rule_match *m, const char *opt, bool inv, char
 	case RM_IPRANGE:
 	case RM_LENGTH:
 	case RM_LIMIT:
+	case RM_TTL:
+	case RM_HL:
+	case RM_DSCP:
 	case RM_COUNT:
 		break;
 	}
@@ -1276,6 +1348,11 @@ match_opt(struct rctx *x, struct rule_match *m, const char *opt, bool inv, char 
 		return opt_length(x, m, opt, inv, a, n);
 	case RM_LIMIT:
 		return opt_limit(x, m, opt, inv, a, n);
+	case RM_TTL:
+	case RM_HL:
+		return opt_ttl(x, m, opt, inv, a, n);
+	case RM_DSCP:
+		return opt_dscp(x, m, opt, inv, a, n);
 	case RM_COMMENT:
 	case RM_MARK:
 	case RM_CONNMARK:
@@ -1348,6 +1425,19 @@ match_check(struct rctx *x, struct rule_match *m)
 		m->u.limit.slot = x->c->rs->nb_limits++;
 		break;
 	}
+	case RM_TTL:
+	case RM_HL:
+		if (m->u.ttl.op == RULE_TTL_NONE)
+			return perr(x->c, m->kind == RM_TTL ? "ttl" : "hl",
+					"needs --ttl-eq/--ttl-lt/--ttl-gt (--hl-* for hl)");
+		if ((m->kind == RM_TTL) != (x->c->family == 4))
+			return perr(x->c, m->kind == RM_TTL ? "ttl" : "hl",
+					"ttl is an IPv4 match, hl its IPv6 counterpart");
+		break;
+	case RM_DSCP:
+		if (!m->u.dscp.given)
+			return perr(x->c, "dscp", "needs --dscp or --dscp-class");
+		break;
 	case RM_HELPER:
 	case RM_LENGTH:
 	case RM_COMMENT:
@@ -1713,6 +1803,9 @@ mirror_words(struct pctx *c, char **w, int n)
 				strcmp(nx, "icmp") == 0) {
 			w[i + 1] = (char *)(uintptr_t)"icmp6";
 			i++;
+		} else if ((strcmp(w[i], "-m") == 0 || strcmp(w[i], "--match") == 0) &&
+				strcmp(nx, "ttl") == 0) {
+			return 0; /* IPv4-only match: ip6tables has none, the rule is left out */
 		} else if (strcmp(w[i], "--icmp-type") == 0) {
 			const char *v6 = map_pair(icmp4_to_6, CTG_ARRAY_SIZE(icmp4_to_6), nx);
 

@@ -28,6 +28,13 @@ enum rule_table {
 	RULE_TABLE_COUNT
 };
 
+/* -m ttl / -m hl comparisons (xt_ttl / xt_hl). */
+#define RULE_TTL_EQ 0
+#define RULE_TTL_NE 1
+#define RULE_TTL_LT 2
+#define RULE_TTL_GT 3
+#define RULE_TTL_NONE 0xff
+
 /* Match kinds; one X-macro list for the enum and the -m names. */
 #define RULE_MATCHES(X)                                                                  \
 	X(TCP, "tcp")                                                                    \
@@ -43,7 +50,10 @@ enum rule_table {
 	X(COMMENT, "comment")                                                            \
 	X(MARK, "mark")                                                                  \
 	X(CONNMARK, "connmark")                                                          \
-	X(HELPER, "helper")
+	X(HELPER, "helper")                                                              \
+	X(TTL, "ttl")                                                                    \
+	X(HL, "hl")                                                                      \
+	X(DSCP, "dscp")
 
 enum rule_match_kind {
 #define RULE_X(n, s) RM_##n,
@@ -179,6 +189,14 @@ struct rule_match {
 		struct {
 			char name[30];
 		} helper;
+		struct {
+			uint8_t op; /* RULE_TTL_EQ / NE / LT / GT, RULE_TTL_NONE until given */
+			uint8_t value;
+		} ttl; /* ttl and hl */
+		struct {
+			uint8_t value; /* 0..63 */
+			uint8_t given; /* --dscp or --dscp-class seen */
+		} dscp;
 	} u;
 };
 

@@ -59,6 +59,10 @@ static const char good4[] =
 	"-j ACCEPT\n"
 	"-A FORWARD -m length --length 0:100 -j ACCEPT\n"
 	"-A FORWARD -m length ! --length 1500 -j ACCEPT\n"
+	"-A FORWARD -m ttl --ttl-lt 10 -j DROP\n"
+	"-A FORWARD -m ttl ! --ttl-eq 64 -j ACCEPT\n"
+	"-A FORWARD -m dscp --dscp 0x2e -j ACCEPT\n"
+	"-A FORWARD -m dscp ! --dscp-class AF41 -j ACCEPT\n"
 	"-A FORWARD -m limit --limit 5/sec --limit-burst 10 -j LOG\n"
 	"-A FORWARD -m limit --limit 3/hour -j ACCEPT\n"
 	"-A FORWARD -m comment --comment \"a \\\"quoted\\\" comment\" -j ACCEPT\n"
@@ -102,13 +106,13 @@ test_good_file(void)
 	struct ctg_rule_info info;
 
 	CTG_ASSERT(rc == 0, "load failed: %d %s", rc, err);
-	CTG_ASSERT_EQ(ctg_rule_set_nb_rules(rs), 59);
+	CTG_ASSERT_EQ(ctg_rule_set_nb_rules(rs), 63);
 	CTG_ASSERT(ctg_rule_set_filters(rs, 4), "v4");
 	CTG_ASSERT(!ctg_rule_set_filters(rs, 6), "family IPV4 does not filter IPv6");
 	CTG_ASSERT(ctg_rule_set_hook_used(rs, 4, CTG_RULE_FILTER_FORWARD), "fwd");
 	/* -I FORWARD 1 puts the esp rule first: rule 5 (after the 5 raw ones). */
 	CTG_ASSERT_EQ(ctg_rule_info_get(rs, 5, &info), 0);
-	CTG_ASSERT_EQ(info.line, 67);
+	CTG_ASSERT_EQ(info.line, 71);
 	CTG_ASSERT(strcmp(info.chain, "FORWARD") == 0 && strcmp(info.table, "filter") == 0,
 			"%s %s", info.table, info.chain);
 	ctg_rule_set_free(rs);
@@ -162,6 +166,13 @@ static const struct bad bad_lines[] = {
 	{ "-A FORWARD -j ACCEPT -j DROP", "more than one target 'DROP'" },
 	{ "-A FORWARD -m iprange --src-range 1.2.3.4-x", "bad address range" },
 	{ "-A FORWARD -m length --length 9:1", "bad length range" },
+	{ "-A FORWARD -m ttl -j DROP", "needs --ttl-eq" },
+	{ "-A FORWARD -m ttl ! --ttl-lt 3 -j DROP", "only --ttl-eq/--hl-eq can be negated" },
+	{ "-A FORWARD -m ttl --ttl-gt 256 -j DROP", "bad TTL/hop limit value" },
+	{ "-A FORWARD -m hl --hl-eq 3 -j DROP", "ttl is an IPv4 match" },
+	{ "-A FORWARD -m dscp --dscp 64 -j DROP", "DSCP value out of range" },
+	{ "-A FORWARD -m dscp --dscp-class XX -j DROP", "unknown DSCP class" },
+	{ "-A FORWARD -m dscp -j DROP", "needs --dscp" },
 	{ "-A FORWARD bogus", ":6: unexpected word 'bogus'" },
 	{ "-A FORWARD ! ! -p tcp", "double negation '!'" },
 	{ "-A FORWARD -p tcp !", "dangling '!'" },
