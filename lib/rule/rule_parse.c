@@ -1970,6 +1970,8 @@ rule_line(struct pctx *c, char **w, int n)
 					r->has_out = 1;
 				if (was_inv && r->has_in + r->has_out != 0)
 					r->inv |= in ? RULE_INV_IN : RULE_INV_OUT;
+				snprintf(in ? r->in_name : r->out_name, sizeof(r->in_name), "%s%s",
+						was_inv ? "!" : "", args[0]);
 			} else {
 				if (c->family == 6)
 					return perr(c, o, "-f is not supported by ip6tables");

@@ -206,6 +206,8 @@ struct rule {
 	union ctg_addr src, smask, dst, dmask;
 	uint64_t in_mask;  /* -i: ports matched */
 	uint64_t out_mask; /* -o */
+	char in_name[17];  /* -i as written, for listings ("!" prefix when inverted) */
+	char out_name[17]; /* -o */
 	uint32_t line;
 	uint16_t chain; /* index in rs->chains */
 	uint8_t family; /* 4 or 6 */

@@ -269,8 +269,8 @@ ctg_rule_set_list(const struct ctg_rule_set *rs, int family, const char *table,
 			fprintf(f, "%8" PRIu64 " %5" PRIu64 " %-9s %s%-4s %-3s %-6s %-6s %-19s %-19s %s\n",
 					p, b, target_name(rs, r), (r->inv & RULE_INV_PROTO) ? "!" : "",
 					proto_name(r->proto, pb, sizeof(pb)),
-					family == 4 ? "--" : "", r->has_in ? "?" : "*",
-					r->has_out ? "?" : "*", sa, da, r->text);
+					family == 4 ? "--" : "", r->has_in ? r->in_name : "*",
+					r->has_out ? r->out_name : "*", sa, da, r->text);
 		}
 		fprintf(f, "\n");
 	}

@@ -303,6 +303,9 @@ test_save_roundtrip(void)
 	CTG_ASSERT(strstr(buf2, "Chain FORWARD (policy DROP 10 packets, 2000 bytes)") != NULL,
 			"%s", buf2);
 	CTG_ASSERT(strstr(buf2, "Chain svc (1 references)") != NULL, "%s", buf2);
+	/* Interfaces are listed by name, as iptables -L -v does. */
+	CTG_ASSERT(strstr(buf2, " eth0   eth1 ") != NULL, "%s", buf2);
+	CTG_ASSERT(strstr(buf2, " !eth0  !eth+ ") != NULL, "%s", buf2);
 	free(buf);
 	free(buf2);
 	ctg_rule_set_free(rs);
