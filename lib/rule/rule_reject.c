@@ -24,36 +24,14 @@
 
 #include "rule_private.h"
 
-static uint32_t
-sum16(const uint8_t *p, uint32_t len, uint32_t sum)
-{
-	uint32_t i;
-
-	for (i = 0; i + 1 < len; i += 2)
-		sum += (uint32_t)(p[i] << 8 | p[i + 1]);
-	if (i < len)
-		sum += (uint32_t)(p[i] << 8);
-	while (sum >> 16)
-		sum = (sum & 0xffff) + (sum >> 16);
-	return sum;
-}
-
-static uint16_t
-fold(uint32_t sum)
-{
-	while (sum >> 16)
-		sum = (sum & 0xffff) + (sum >> 16);
-	return (uint16_t)~sum;
-}
-
 /* Pseudo-header sum: addresses at @p src (family's size each, dst follows src). */
 static uint32_t
 pseudo_sum(int family, const uint8_t *src, const uint8_t *dst, uint8_t proto, uint32_t len)
 {
 	int n = family == 4 ? 4 : 16;
-	uint32_t sum = sum16(src, (uint32_t)n, 0);
+	uint32_t sum = ctg_pkt_csum_partial(src, (uint32_t)n, 0);
 
-	sum = sum16(dst, (uint32_t)n, sum);
+	sum = ctg_pkt_csum_partial(dst, (uint32_t)n, sum);
 	sum += proto;
 	sum += len >> 16;
 	sum += len & 0xffff;
@@ -81,9 +59,9 @@ l4_csum_ok(const struct ctg_pkt *pkt)
 	uint32_t sum;
 
 	if (pkt->family == 4 && pkt->proto == 1)
-		return fold(sum16(l4, len, 0)) == 0;
+		return ctg_pkt_csum_fold(ctg_pkt_csum_partial(l4, len, 0)) == 0;
 	sum = pseudo_sum(pkt->family, pkt_src(pkt), pkt_dst(pkt), pkt->proto, len);
-	return fold(sum16(l4, len, sum)) == 0;
+	return ctg_pkt_csum_fold(ctg_pkt_csum_partial(l4, len, sum)) == 0;
 }
 
 /* nf_reject_verify_csum(): does the protocol carry a checksum worth checking? */
@@ -137,7 +115,7 @@ put_ip4(uint8_t *o, uint32_t total, uint8_t tos, uint16_t frag, uint8_t proto,
 	o[9] = proto;
 	memcpy(o + 12, src, 4);
 	memcpy(o + 16, dst, 4);
-	ctg_put_be16(o + 10, fold(sum16(o, 20, 0)));
+	ctg_put_be16(o + 10, ctg_pkt_csum_fold(ctg_pkt_csum_partial(o, 20, 0)));
 }
 
 static void
@@ -193,7 +171,7 @@ build_rst(const struct ctg_pkt *pkt, uint8_t *out, size_t out_size)
 	else
 		put_ip6(out, 20, 6, pkt_dst(pkt), pkt_src(pkt));
 	sum = pseudo_sum(pkt->family, pkt_dst(pkt), pkt_src(pkt), 6, 20);
-	ctg_put_be16(t + 16, fold(sum16(t, 20, sum)));
+	ctg_put_be16(t + 16, ctg_pkt_csum_fold(ctg_pkt_csum_partial(t, 20, sum)));
 	return (int)(hlen + 20);
 }
 
@@ -275,11 +253,11 @@ build_icmp(const struct ctg_pkt *pkt, int code, const union ctg_addr *src, uint8
 	if (v4) {
 		put_ip4(out, hlen + 8 + quote, (uint8_t)((pkt->l3[1] & 0x1e) | 0xc0), 0, 1, src->b,
 				pkt_src(pkt));
-		ctg_put_be16(ic + 2, fold(sum16(ic, 8 + quote, 0)));
+		ctg_put_be16(ic + 2, ctg_pkt_csum_fold(ctg_pkt_csum_partial(ic, 8 + quote, 0)));
 	} else {
 		put_ip6(out, 8 + quote, 58, src->b, pkt_src(pkt));
 		sum = pseudo_sum(6, src->b, pkt_src(pkt), 58, 8 + quote);
-		ctg_put_be16(ic + 2, fold(sum16(ic, 8 + quote, sum)));
+		ctg_put_be16(ic + 2, ctg_pkt_csum_fold(ctg_pkt_csum_partial(ic, 8 + quote, sum)));
 	}
 	return (int)(hlen + 8 + quote);
 }
