@@ -165,7 +165,7 @@ cmd_bridge(struct ctgate_cmd_ctx *ctx, int argc, char **argv)
 static int
 cmd_workers(struct ctgate_cmd_ctx *ctx, int argc, char **argv)
 {
-	uint64_t v;
+	uint64_t v = 0;
 	int rc;
 
 	(void)argc;
@@ -180,7 +180,7 @@ cmd_workers(struct ctgate_cmd_ctx *ctx, int argc, char **argv)
 static int
 cmd_mempool(struct ctgate_cmd_ctx *ctx, int argc, char **argv)
 {
-	uint64_t v;
+	uint64_t v = 0;
 	int rc;
 
 	(void)argc;
@@ -194,7 +194,7 @@ cmd_mempool(struct ctgate_cmd_ctx *ctx, int argc, char **argv)
 static int
 cmd_conntrack_max(struct ctgate_cmd_ctx *ctx, int argc, char **argv)
 {
-	uint64_t v;
+	uint64_t v = 0;
 	int rc;
 
 	(void)argc;
@@ -316,7 +316,7 @@ cmd_console(struct ctgate_cmd_ctx *ctx, int argc, char **argv)
 static int
 cmd_prometheus(struct ctgate_cmd_ctx *ctx, int argc, char **argv)
 {
-	uint64_t v;
+	uint64_t v = 0;
 	int rc;
 
 	(void)argc;
@@ -331,7 +331,7 @@ static int
 cmd_ipfix(struct ctgate_cmd_ctx *ctx, int argc, char **argv)
 {
 	struct ctgate_conf *conf = &ctx->app->conf;
-	uint64_t v;
+	uint64_t v = 0;
 	int rc;
 
 	if (strlen(argv[0]) >= sizeof(conf->ipfix_host))
