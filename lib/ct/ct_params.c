@@ -49,6 +49,17 @@ static const struct ctg_param_desc ct_params[] = {
 	T("nf_conntrack_sctp_timeout_shutdown_recd", sctp_timeout[CTG_CT_SCTP_SHUTDOWN_RECD], 3),
 	T("nf_conntrack_sctp_timeout_shutdown_ack_sent", sctp_timeout[CTG_CT_SCTP_SHUTDOWN_ACK_SENT], 3),
 	T("nf_conntrack_sctp_timeout_heartbeat_sent", sctp_timeout[CTG_CT_SCTP_HEARTBEAT_SENT], 30),
+	/* ctgate limits (ct_limit.c): 0 = unlimited, the default (kernel semantics). */
+	P("ctgate_limit_per_zone", limit_per_zone, 0, 0, 1u << 31,
+			"connections per zone and shard (0: unlimited)"),
+	P("ctgate_limit_per_source", limit_per_source, 0, 0, 1u << 31,
+			"connections per source prefix and shard (0: unlimited)"),
+	P("ctgate_limit_source_prefix4", limit_source_prefix4, 32, 1, 32,
+			"IPv4 source prefix length of ctgate_limit_per_source"),
+	P("ctgate_limit_source_prefix6", limit_source_prefix6, 128, 1, 128,
+			"IPv6 source prefix length of ctgate_limit_per_source"),
+	P("ctgate_limit_embryonic", limit_embryonic, 0, 0, 1u << 31,
+			"half-open TCP connections per shard (0: unlimited)"),
 	{ NULL, 0, 0, 0, 0, NULL },
 };
 

@@ -59,6 +59,15 @@ void ct_tcp_set_closing(struct ctg_ct_conn *c, const struct ctg_ct_params *p, ui
 /* ---- Core (ct_table.c, ct_track.c); not used by the protocol trackers. ---- */
 #ifdef CT_CORE
 
+/*
+ * Internal status bits (not kernel IPS_* bits, never printed): the connection is counted
+ * by a limit of ct_limit.c and must be uncounted when it leaves that state or the table.
+ */
+#define CT_S_LIM_ZONE (1u << 28)
+#define CT_S_LIM_SRC  (1u << 29)
+#define CT_S_LIM_EMB  (1u << 30)
+#define CT_S_LIM_ANY  (CT_S_LIM_ZONE | CT_S_LIM_SRC | CT_S_LIM_EMB)
+
 /** Expectations per shard (nf_conntrack_expect_max is buckets/256 * 4 in the kernel). */
 #define CT_MAX_EXPECT 256
 
@@ -112,7 +121,33 @@ struct ctg_ct_shard {
 	uint32_t nb_helper_ports;
 	uint32_t nb_expect;			 /**< live expectations */
 	struct ctg_ct_expect expect[CT_MAX_EXPECT]; /**< small: helpers are rare */
+	struct ct_limit *limit;	/**< counters of ct_limit.c (owner worker only) */
 };
+
+/** Home bucket of a hash (multiply-shift over a non-power-of-two bucket count). */
+static inline uint32_t
+ct_home_bucket(const struct ctg_ct_shard *s, uint32_t hash)
+{
+	return (uint32_t)(((uint64_t)hash * s->nb_buckets) >> 32);
+}
+
+/** Limits (ct_limit.c). */
+struct ct_limit *ct_limit_create(void);
+void ct_limit_destroy(struct ct_limit *l);
+/** Whether any limit is on (a cheap test of the tunables). */
+static inline bool
+ct_limit_enabled(const struct ctg_ct_params *p)
+{
+	return (p->limit_per_zone | p->limit_per_source | p->limit_embryonic) != 0;
+}
+/** May new connection @p c (tracked, unconfirmed) be created? CTG_CT_R_NONE or a reason. */
+uint8_t ct_limit_admit(struct ctg_ct_shard *s, const struct ctg_ct_conn *c);
+/** @p c was confirmed: count it in the limits that are on. */
+void ct_limit_confirm(struct ctg_ct_shard *s, struct ctg_ct_conn *c);
+/** A counted connection's TCP state changed: uncount it once it is no longer half-open. */
+void ct_limit_update(struct ctg_ct_shard *s, struct ctg_ct_conn *c);
+/** A counted connection leaves the table. */
+void ct_limit_release(struct ctg_ct_shard *s, struct ctg_ct_conn *c);
 
 /** Canonical (direction-independent) form of a tuple: the index key. */
 void ct_tuple_normalise(const struct ctg_ct_tuple *t, struct ctg_ct_tuple *n);

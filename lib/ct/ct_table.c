@@ -275,7 +275,8 @@ ctg_ct_shard_create(const struct ctg_ct_conf *conf, const struct ctg_ct_params *
 	s->capacity = conf->capacity;
 	s->pool = mem_alloc((size_t)conf->capacity * sizeof(*s->pool), &s->pool_size);
 	s->index = mem_alloc((size_t)s->nb_buckets * sizeof(*s->index), &s->index_size);
-	if (s->pool == NULL || s->index == NULL) {
+	s->limit = ct_limit_create();
+	if (s->pool == NULL || s->index == NULL || s->limit == NULL) {
 		ctg_ct_shard_destroy(s);
 		errno = ENOMEM;
 		return NULL;
@@ -299,6 +300,7 @@ ctg_ct_shard_destroy(struct ctg_ct_shard *s)
 		return;
 	mem_free(s->pool, s->pool_size);
 	mem_free(s->index, s->index_size);
+	ct_limit_destroy(s->limit);
 	free(s);
 }
 
@@ -379,7 +381,7 @@ bucket_match(const struct ct_bucket *bk, uint16_t sig)
 static inline uint32_t
 home_bucket(const struct ctg_ct_shard *s, uint32_t hash)
 {
-	return (uint32_t)(((uint64_t)hash * s->nb_buckets) >> 32);
+	return ct_home_bucket(s, hash);
 }
 
 static inline uint32_t
@@ -454,6 +456,8 @@ ctg_ct_delete(struct ctg_ct_shard *s, uint32_t idx)
 			s->event_fn(&s->pool[idx], CTG_CT_EV_DESTROY, s->now_ns, s->event_arg);
 		ct_index_remove(s, idx);
 		s->stats.count--;
+		if (s->pool[idx].status & CT_S_LIM_ANY)
+			ct_limit_release(s, &s->pool[idx]);
 	}
 	ct_conn_free(s, idx);
 }

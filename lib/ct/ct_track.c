@@ -320,6 +320,19 @@ ctg_ct_track_key(struct ctg_ct_shard *s, const struct ctg_pkt *pkt, uint16_t zon
 		case CT_L4_VERDICT_COUNT:
 			break;
 		}
+		if (is_new && ct_limit_enabled(p)) {
+			/* ctgate's limits (ct_limit.c), decided once the tracker set the state. */
+			uint8_t lr = ct_limit_admit(s, c);
+
+			if (lr != CTG_CT_R_NONE) {
+				ct_conn_free(s, idx);
+				res_invalid(s, res, lr);
+				res->flags |= CTG_CT_RES_DROP;
+				return;
+			}
+		} else if (c->status & CT_S_LIM_EMB) {
+			ct_limit_update(s, c);
+		}
 		if (dir == CTG_CT_DIR_REPLY)
 			c->status |= CTG_CT_S_SEEN_REPLY;
 		res->state = ctinfo;
@@ -348,6 +361,8 @@ ctg_ct_finish(struct ctg_ct_shard *s, struct ctg_ct_result *res, bool accepted)
 			return;
 		}
 		s->pool[res->conn].status |= CTG_CT_S_CONFIRMED;
+		if (ct_limit_enabled(s->params))
+			ct_limit_confirm(s, &s->pool[res->conn]);
 		ct_index_insert(s, res->conn);
 		s->stats.count++;
 		s->stats.insert++;

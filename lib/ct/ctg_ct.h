@@ -215,6 +215,16 @@ struct ctg_ct_params {
 	uint64_t gre_timeout;			  /**< nf_conntrack_gre_timeout */
 	uint64_t gre_timeout_stream;		  /**< nf_conntrack_gre_timeout_stream */
 	uint64_t sctp_timeout[CTG_CT_SCTP_S_COUNT]; /**< per SCTP state, NONE unused */
+	/*
+	 * ctgate's own limits (no kernel sysctl; see lib/ct/ct_limit.c). 0 = unlimited, the
+	 * default, so that default settings keep the kernel's semantics. A limit counts the
+	 * connections confirmed while it is enabled.
+	 */
+	uint64_t limit_per_zone;	/**< ctgate_limit_per_zone: connections per zone */
+	uint64_t limit_per_source;	/**< ctgate_limit_per_source: per source prefix */
+	uint64_t limit_source_prefix4;	/**< ctgate_limit_source_prefix4: /1 .. /32 */
+	uint64_t limit_source_prefix6;	/**< ctgate_limit_source_prefix6: /1 .. /128 */
+	uint64_t limit_embryonic;	/**< ctgate_limit_embryonic: half-open TCP */
 };
 
 /** The parameter table of struct ctg_ct_params. */
@@ -245,7 +255,10 @@ extern const struct ctg_param_table ctg_ct_param_table;
 	X(ICMPV6_REDIRECT, "bad icmpv6 redirect")                                        \
 	X(PROTO_L3, "protocol not tracked on this family")                               \
 	X(SCTP, "invalid sctp packet")                                                   \
-	X(TABLE_FULL, "table full, no early-drop candidate")
+	X(TABLE_FULL, "table full, no early-drop candidate")                            \
+	X(LIMIT_ZONE, "connection limit of the zone reached")                            \
+	X(LIMIT_SOURCE, "connection limit of the source reached")                        \
+	X(LIMIT_EMBRYONIC, "half-open tcp connection limit reached")
 
 enum ctg_ct_reason {
 #define CTG_CT_X(n, s) CTG_CT_R_##n,
@@ -295,7 +308,11 @@ struct ctg_ct_conf {
 	X(helper_drop)                                                                   \
 	X(delete)                                                                        \
 	X(expired)                                                                       \
-	X(untracked)
+	X(untracked)                                                                     \
+	X(limit_zone)                                                                    \
+	X(limit_source)                                                                  \
+	X(limit_embryonic)                                                               \
+	X(limit_source_evict)
 
 struct ctg_ct_stats {
 #define CTG_CT_X(n) uint64_t n;
@@ -303,6 +320,7 @@ struct ctg_ct_stats {
 #undef CTG_CT_X
 	uint64_t invalid_by_reason[CTG_CT_R_COUNT];
 	uint64_t count; /**< live confirmed connections */
+	uint64_t embryonic; /**< half-open TCP connections counted (limit_embryonic on) */
 };
 
 struct ctg_ct_shard;
@@ -473,6 +491,26 @@ uint32_t ctg_ct_count(const struct ctg_ct_shard *s);
  * they are used).
  */
 uint64_t ctg_ct_memory(const struct ctg_ct_shard *s);
+
+/** Index load, for hash-flooding checks (ctg_ct_index_probe_stats()). */
+#define CTG_CT_PROBE_HIST 16
+struct ctg_ct_probe_stats {
+	uint32_t nb_buckets;
+	uint64_t entries;
+	/** Entries by distance (buckets) from their home bucket; the last bin is >= 15. */
+	uint64_t dist[CTG_CT_PROBE_HIST];
+	uint32_t max_dist;		/**< longest probe of any entry, in buckets */
+	uint64_t sum_dist;		/**< total distance (mean = sum_dist / entries) */
+	uint64_t occupancy[11];		/**< buckets by used slots, 0 .. 10 */
+	uint32_t max_chain;		/**< longest run of buckets with ovf != 0 */
+};
+
+/**
+ * Walk the index and report how far entries sit from their home bucket: the lookup cost
+ * in probes (each probe is one bucket, one cache line). O(buckets); for tests and the
+ * control core (racy snapshot on a live shard). Context: any.
+ */
+void ctg_ct_index_probe_stats(const struct ctg_ct_shard *s, struct ctg_ct_probe_stats *ps);
 
 /** Names for printing. */
 const char *ctg_ct_state_str(enum ctg_ct_state st);
