@@ -288,9 +288,11 @@ conn_json(FILE *f, const struct ctg_ct_conn *c, uint64_t now)
 	else
 		fprintf(f, "null");
 	fprintf(f, ", \"orig\": ");
-	json_tuple(f, &c->orig, c->packets[0], c->bytes[0]);
+	json_tuple(f, &c->orig, ctg_ct_conn_packets(c, CTG_CT_DIR_ORIG),
+			ctg_ct_conn_bytes(c, CTG_CT_DIR_ORIG));
 	fprintf(f, ", \"reply\": ");
-	json_tuple(f, &reply, c->packets[1], c->bytes[1]);
+	json_tuple(f, &reply, ctg_ct_conn_packets(c, CTG_CT_DIR_REPLY),
+			ctg_ct_conn_bytes(c, CTG_CT_DIR_REPLY));
 	fprintf(f, ", \"status\": [");
 	for (size_t k = 0; k < CTG_ARRAY_SIZE(status_names); k++) {
 		if (!(c->status & status_names[k].bit))

@@ -605,10 +605,12 @@ ctgate_ipfix_event(struct ctgate_app *app, const struct ctgate_event *e)
 
 	if (!ipfix.on)
 		return;
-	ipfix_record(app, &c->orig, start_ms, end_ms, reason, c->bytes[0], c->packets[0]);
-	if (c->packets[1] > 0) {
+	ipfix_record(app, &c->orig, start_ms, end_ms, reason, ctg_ct_conn_bytes(c, CTG_CT_DIR_ORIG),
+			ctg_ct_conn_packets(c, CTG_CT_DIR_ORIG));
+	if (ctg_ct_conn_packets(c, CTG_CT_DIR_REPLY) > 0) {
 		ctg_ct_conn_reply_tuple(c, &reply);
-		ipfix_record(app, &reply, start_ms, end_ms, reason, c->bytes[1], c->packets[1]);
+		ipfix_record(app, &reply, start_ms, end_ms, reason, ctg_ct_conn_bytes(c, CTG_CT_DIR_REPLY),
+				ctg_ct_conn_packets(c, CTG_CT_DIR_REPLY));
 	}
 }
 

@@ -224,7 +224,7 @@ ct_helper_ftp(struct ctg_ct_shard *s, struct ctg_ct_conn *c, uint32_t idx, enum 
 	const uint8_t *th = ctg_pkt_l4(pkt);
 	uint32_t l4_len = ctg_pkt_l4_len(pkt), doff, dlen, seq;
 	struct ctg_ct_tuple sender, other, exp;
-	struct ctg_ct_ftp *f = &c->ftp;
+	struct ctg_ct_ftp *f = ct_help_ftp(s, c);
 	struct ftp_cmd cmd;
 	const char *data;
 	bool ends_nl;

@@ -155,12 +155,14 @@ ctg_ct_conn_print(const struct ctg_ct_conn *c, uint64_t now_ns, FILE *f)
 	if (ctg_ct_conn_l4_state_str(c) != NULL)
 		fprintf(f, "%s ", ctg_ct_conn_l4_state_str(c));
 	print_tuple(&c->orig, f);
-	fprintf(f, "packets=%" PRIu64 " bytes=%" PRIu64 " ", c->packets[0], c->bytes[0]);
+	fprintf(f, "packets=%" PRIu64 " bytes=%" PRIu64 " ", ctg_ct_conn_packets(c, CTG_CT_DIR_ORIG),
+			ctg_ct_conn_bytes(c, CTG_CT_DIR_ORIG));
 	if (!(c->status & CTG_CT_S_SEEN_REPLY))
 		fprintf(f, "[UNREPLIED] ");
 	ctg_ct_conn_reply_tuple(c, &reply);
 	print_tuple(&reply, f);
-	fprintf(f, "packets=%" PRIu64 " bytes=%" PRIu64 " ", c->packets[1], c->bytes[1]);
+	fprintf(f, "packets=%" PRIu64 " bytes=%" PRIu64 " ",
+			ctg_ct_conn_packets(c, CTG_CT_DIR_REPLY), ctg_ct_conn_bytes(c, CTG_CT_DIR_REPLY));
 	if (c->status & CTG_CT_S_ASSURED)
 		fprintf(f, "[ASSURED] ");
 	fprintf(f, "mark=%u ", c->mark);

@@ -89,6 +89,12 @@ struct ct_bucket {
 	uint32_t idx1[CT_BUCKET_SLOTS]; /**< pool index + 1; 0 = empty */
 } __attribute__((aligned(64)));
 
+/** Helper state of one connection, in the shard's side table (ct_table.c). */
+struct ct_help {
+	struct ctg_ct_ftp ftp; /**< FTP: sequence numbers after '\n' */
+	uint32_t next;	       /**< free list link (slot + 1) while free */
+};
+
 struct ctg_ct_shard {
 	/* Immutable after creation. */
 	struct ctg_ct_conn *pool; /**< capacity entries */
@@ -100,6 +106,11 @@ struct ctg_ct_shard {
 	size_t index_size;	  /**< bytes mapped for the index */
 	uint64_t seed;
 	uint32_t id_stride;
+	struct ct_help *help;	  /**< helper state side table (FTP control connections) */
+	uint32_t help_cap;	  /**< its slots (at most 65535: conn->help_slot is 16-bit) */
+	size_t help_size;	  /**< bytes mapped for it */
+	uint32_t help_free;	  /**< free slot + 1 (list through next), 0: none */
+	uint32_t help_fresh;	  /**< slots >= help_fresh were never used */
 	/* Owner worker only. */
 	const struct ctg_ct_params *params;
 	uint32_t nb_free;	 /**< free pool entries */
@@ -168,6 +179,16 @@ uint32_t ct_hash(const struct ctg_ct_shard *s, const struct ctg_ct_tuple *t);
 uint32_t ct_conn_alloc(struct ctg_ct_shard *s, const struct ctg_ct_tuple *orig, uint32_t hash,
 		uint64_t now_ns);
 void ct_conn_free(struct ctg_ct_shard *s, uint32_t idx);
+/** Attach helper @p h to new connection @p c (takes a side-table slot for FTP).
+ * @return false when the side table is full: the connection gets no helper, as in the
+ * kernel when the helper extension cannot be allocated. */
+bool ct_help_attach(struct ctg_ct_shard *s, struct ctg_ct_conn *c, uint8_t h);
+/** FTP state of @p c (which has a slot). */
+static inline struct ctg_ct_ftp *
+ct_help_ftp(struct ctg_ct_shard *s, const struct ctg_ct_conn *c)
+{
+	return &s->help[c->help_slot - 1].ftp;
+}
 int ct_index_insert(struct ctg_ct_shard *s, uint32_t idx);
 void ct_index_remove(struct ctg_ct_shard *s, uint32_t idx);
 /** Lookup for the tracker (@p hash = ct_hash(t)): expired entries found are reaped. */

@@ -25,6 +25,7 @@
  */
 
 #include <errno.h>
+#include <stddef.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/mman.h>
@@ -40,6 +41,13 @@
 
 _Static_assert(sizeof(struct ct_bucket) == 64, "an index bucket is one cache line");
 _Static_assert(sizeof(struct ctg_ct_tuple) == 40, "tuple compare reads five words");
+_Static_assert(sizeof(struct ctg_ct_conn) == 160, "a connection is 2.5 cache lines");
+_Static_assert(offsetof(struct ctg_ct_conn, acct_packets) == 64,
+		"lookup fields fill the first cache line");
+
+/* Helper side table: one slot per 64 connections of capacity, 64 to 65535 slots. */
+#define HELP_SLOTS_MIN 64u
+#define HELP_SLOTS_MAX 65535u
 
 static inline uint64_t
 mum(uint64_t a, uint64_t b)
@@ -276,7 +284,11 @@ ctg_ct_shard_create(const struct ctg_ct_conf *conf, const struct ctg_ct_params *
 	s->pool = mem_alloc((size_t)conf->capacity * sizeof(*s->pool), &s->pool_size);
 	s->index = mem_alloc((size_t)s->nb_buckets * sizeof(*s->index), &s->index_size);
 	s->limit = ct_limit_create();
-	if (s->pool == NULL || s->index == NULL || s->limit == NULL) {
+	s->help_cap = conf->capacity / 64;
+	s->help_cap = s->help_cap < HELP_SLOTS_MIN ? HELP_SLOTS_MIN :
+			s->help_cap > HELP_SLOTS_MAX ? HELP_SLOTS_MAX : s->help_cap;
+	s->help = mem_alloc((size_t)s->help_cap * sizeof(*s->help), &s->help_size);
+	if (s->pool == NULL || s->index == NULL || s->limit == NULL || s->help == NULL) {
 		ctg_ct_shard_destroy(s);
 		errno = ENOMEM;
 		return NULL;
@@ -300,6 +312,7 @@ ctg_ct_shard_destroy(struct ctg_ct_shard *s)
 		return;
 	mem_free(s->pool, s->pool_size);
 	mem_free(s->index, s->index_size);
+	mem_free(s->help, s->help_size);
 	ct_limit_destroy(s->limit);
 	free(s);
 }
@@ -345,11 +358,38 @@ ct_conn_alloc(struct ctg_ct_shard *s, const struct ctg_ct_tuple *orig, uint32_t 
 	return idx;
 }
 
+bool
+ct_help_attach(struct ctg_ct_shard *s, struct ctg_ct_conn *c, uint8_t h)
+{
+	uint32_t slot;
+
+	if (h == CTG_CT_HELPER_FTP) {
+		if (s->help_free != 0) {
+			slot = s->help_free - 1;
+			s->help_free = s->help[slot].next;
+		} else if (s->help_fresh < s->help_cap) {
+			slot = s->help_fresh++;
+		} else {
+			return false;
+		}
+		memset(&s->help[slot], 0, sizeof(s->help[slot]));
+		c->help_slot = (uint16_t)(slot + 1);
+	}
+	c->helper = h;
+	c->status |= CTG_CT_S_HELPER;
+	return true;
+}
+
 void
 ct_conn_free(struct ctg_ct_shard *s, uint32_t idx)
 {
 	struct ctg_ct_conn *c = &s->pool[idx];
 
+	if (c->help_slot != 0) {
+		s->help[c->help_slot - 1].next = s->help_free;
+		s->help_free = c->help_slot;
+		c->help_slot = 0;
+	}
 	c->in_use = 0;
 	c->master = s->free_head;
 	s->free_head = idx + 1;
@@ -673,5 +713,5 @@ ctg_ct_count(const struct ctg_ct_shard *s)
 uint64_t
 ctg_ct_memory(const struct ctg_ct_shard *s)
 {
-	return sizeof(*s) + s->pool_size + s->index_size;
+	return sizeof(*s) + s->pool_size + s->index_size + s->help_size;
 }

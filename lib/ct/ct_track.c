@@ -269,10 +269,8 @@ ctg_ct_track_key(struct ctg_ct_shard *s, const struct ctg_pkt *pkt, uint16_t zon
 				} else {
 					uint8_t h = helper ? helper : ct_helper_for(s, tp);
 
-					if (h != CTG_CT_HELPER_NONE) {
-						nc->helper = h;
-						nc->status |= CTG_CT_S_HELPER;
-					}
+					if (h != CTG_CT_HELPER_NONE)
+						(void)ct_help_attach(s, nc, h);
 				}
 			}
 		}
@@ -312,8 +310,14 @@ ctg_ct_track_key(struct ctg_ct_shard *s, const struct ctg_pkt *pkt, uint16_t zon
 		case CT_L4_DESTROY:
 			if (!(c->status & CTG_CT_S_FIXED_TIMEOUT))
 				c->expires_ns = now_ns + ctg_s_to_ns(timeout_s);
-			c->packets[dir]++;
-			c->bytes[dir] += pkt->len;
+			/* 32-bit packets, 48-bit bytes (wrap; see struct ctg_ct_conn). */
+			c->acct_packets[dir]++;
+			{
+				uint64_t b = ctg_ct_conn_bytes(c, dir) + pkt->len;
+
+				c->acct_bytes_lo[dir] = (uint32_t)b;
+				c->acct_bytes_hi[dir] = (uint16_t)(b >> 32);
+			}
 			if (v == CT_L4_DESTROY)
 				res->flags |= CTG_CT_RES_DESTROYED;
 			break;

@@ -164,9 +164,15 @@ struct ctg_ct_ftp {
 };
 
 /**
- * One connection. Fixed size (3 cache lines); lives in the shard's pool. The first
- * cache line holds everything a lookup and the state decision read (tuple, hash, status,
- * expiry), so a lookup that finds a connection touches one line of it.
+ * One connection: 160 bytes (2.5 cache lines), in the shard's pool. The first cache line
+ * holds everything a lookup and the state decision read (tuple, hash, status, expiry),
+ * so a lookup that finds a connection touches one line of it; accounting, start time and
+ * the protocol state follow. FTP helper state lives in a side table of the shard (only
+ * helper connections need it). See lib/ct/README.md for the layout and its history.
+ *
+ * Counters (the kernel's nf_conn_acct) are 32-bit packets and 48-bit bytes per
+ * direction and wrap modulo 2^32 and 2^48 (the kernel's are 64-bit): read them with
+ * ctg_ct_conn_packets() and ctg_ct_conn_bytes().
  */
 struct ctg_ct_conn {
 	/* Immutable after creation. */
@@ -179,19 +185,33 @@ struct ctg_ct_conn {
 	uint32_t master;     /**< pool index + 1 of the master connection, 0 if none
 				  (immutable; links the free list while the entry is free) */
 	/* Second cache line. */
-	uint64_t start_ns;   /**< creation time (immutable) */
-	uint32_t mark;	     /**< connmark */
+	uint32_t acct_packets[CTG_CT_DIR_COUNT];  /**< packets, modulo 2^32 */
+	uint32_t acct_bytes_lo[CTG_CT_DIR_COUNT]; /**< bytes, low 32 of 48 bits */
+	uint16_t acct_bytes_hi[CTG_CT_DIR_COUNT]; /**< bytes, high 16 of 48 bits */
 	uint8_t helper;	     /**< enum ctg_ct_helper */
 	uint8_t in_use;	     /**< slot holds a live (confirmed or pending) connection */
-	uint16_t reserved;   /**< zero */
-	uint64_t packets[CTG_CT_DIR_COUNT];
-	uint64_t bytes[CTG_CT_DIR_COUNT];
+	uint16_t help_slot;  /**< helper state slot + 1 in the shard's side table, 0: none */
+	uint64_t start_ns;   /**< creation time (immutable) */
+	uint32_t mark;	     /**< connmark */
 	union {
 		struct ctg_ct_tcp tcp;
 		struct ctg_ct_sctp sctp;
 	} l4;
-	struct ctg_ct_ftp ftp; /**< helper state (FTP control connections) */
 };
+
+/** Packets of a connection in direction @p d (modulo 2^32). */
+static inline uint64_t
+ctg_ct_conn_packets(const struct ctg_ct_conn *c, enum ctg_ct_dir d)
+{
+	return c->acct_packets[d];
+}
+
+/** Bytes of a connection in direction @p d (modulo 2^48). */
+static inline uint64_t
+ctg_ct_conn_bytes(const struct ctg_ct_conn *c, enum ctg_ct_dir d)
+{
+	return (uint64_t)c->acct_bytes_hi[d] << 32 | c->acct_bytes_lo[d];
+}
 
 /**
  * The conntrack tunables: one table (ct_params.c) names them after the kernel sysctls
