@@ -265,6 +265,72 @@ test_icmp_related(void)
 	return 0;
 }
 
+/* Counters are 32-bit packets and 48-bit bytes per direction: carries and wrap. */
+static int
+test_counters_wrap(void)
+{
+	struct ctg_pipeline *pl = mk(16);
+	struct ctg_ct_shard *s = ctg_pipeline_ct(pl);
+	struct ctg_pipeline_out o;
+	struct ctg_ct_conn *c;
+	uint8_t q[128];
+	uint32_t len = ip4(q, 17, 1, 2, 5000, 53, 72);
+
+	run(pl, q, len, CTG_NS_PER_S, &o);
+	CTG_ASSERT_EQ(o.ct.state, CTG_CT_NEW);
+	c = ctg_ct_conn_get_mut(s, o.ct.conn);
+	CTG_ASSERT_EQ(ctg_ct_conn_packets(c, CTG_CT_DIR_ORIG), 1);
+	CTG_ASSERT_EQ(ctg_ct_conn_bytes(c, CTG_CT_DIR_ORIG), 100);
+	CTG_ASSERT_EQ(ctg_ct_conn_packets(c, CTG_CT_DIR_REPLY), 0);
+	c->acct_bytes_lo[CTG_CT_DIR_ORIG] = UINT32_MAX - 10;
+	c->acct_packets[CTG_CT_DIR_ORIG] = UINT32_MAX;
+	run(pl, q, len, CTG_NS_PER_S, &o);
+	CTG_ASSERT_EQ(ctg_ct_conn_bytes(c, CTG_CT_DIR_ORIG), (1ull << 32) + 89);
+	CTG_ASSERT_EQ(ctg_ct_conn_packets(c, CTG_CT_DIR_ORIG), 0);
+	c->acct_bytes_lo[CTG_CT_DIR_ORIG] = UINT32_MAX;
+	c->acct_bytes_hi[CTG_CT_DIR_ORIG] = UINT16_MAX;
+	run(pl, q, len, CTG_NS_PER_S, &o);
+	CTG_ASSERT_EQ(ctg_ct_conn_bytes(c, CTG_CT_DIR_ORIG), 99);
+	ctg_pipeline_destroy(pl);
+	return 0;
+}
+
+/*
+ * FTP helper state lives in a side table (capacity/64 slots, at least 64): when it is
+ * full a new connection gets no helper (the kernel when the helper extension cannot be
+ * allocated); a freed connection returns its slot.
+ */
+static int
+test_helper_side_table(void)
+{
+	enum { N = 200, SLOTS = 64 };
+	struct ctg_pipeline *pl = mk(N);
+	struct ctg_ct_shard *s = ctg_pipeline_ct(pl);
+	struct ctg_pipeline_out o;
+	uint32_t first = CTG_CT_NO_CONN;
+	uint8_t q[64];
+
+	CTG_ASSERT_EQ(ctg_ct_helper_port_add(s, CTG_CT_HELPER_FTP, 17, 21), 0);
+	for (uint32_t i = 0; i <= SLOTS; i++) {
+		const struct ctg_ct_conn *c;
+
+		ip4(q, 17, 1, 2, (uint16_t)(1000 + i), 21, 0);
+		run(pl, q, 28, CTG_NS_PER_S, &o);
+		CTG_ASSERT_EQ(o.ct.state, CTG_CT_NEW);
+		c = ctg_ct_conn_get(s, o.ct.conn);
+		CTG_ASSERT_EQ(c->helper, i < SLOTS ? CTG_CT_HELPER_FTP : CTG_CT_HELPER_NONE);
+		CTG_ASSERT_EQ(!!(c->status & CTG_CT_S_HELPER), i < SLOTS);
+		if (i == 0)
+			first = o.ct.conn;
+	}
+	ctg_ct_delete(s, first);
+	ip4(q, 17, 1, 2, 999, 21, 0);
+	run(pl, q, 28, CTG_NS_PER_S, &o);
+	CTG_ASSERT_EQ(ctg_ct_conn_get(s, o.ct.conn)->helper, CTG_CT_HELPER_FTP);
+	ctg_pipeline_destroy(pl);
+	return 0;
+}
+
 int
 main(void)
 {
@@ -273,6 +339,8 @@ main(void)
 		{ "confirm_on_accept_and_early_drop", test_confirm_on_accept_and_early_drop },
 		{ "udp_assured_and_expiry", test_udp_assured_and_expiry },
 		{ "icmp_related", test_icmp_related },
+		{ "counters_wrap", test_counters_wrap },
+		{ "helper_side_table", test_helper_side_table },
 		{ NULL, NULL },
 	};
 
