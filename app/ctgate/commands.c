@@ -178,6 +178,19 @@ cmd_workers(struct ctgate_cmd_ctx *ctx, int argc, char **argv)
 }
 
 static int
+cmd_dispatch(struct ctgate_cmd_ctx *ctx, int argc, char **argv)
+{
+	(void)argc;
+	if (strcmp(argv[0], "l3") == 0)
+		ctx->app->conf.owner_mode = CTG_PL_OWNER_L3;
+	else if (strcmp(argv[0], "l4") == 0)
+		ctx->app->conf.owner_mode = CTG_PL_OWNER_L4;
+	else
+		return fail(ctx, "dispatch wants l3 or l4, not '%s'", argv[0]);
+	return 0;
+}
+
+static int
 cmd_mempool(struct ctgate_cmd_ctx *ctx, int argc, char **argv)
 {
 	uint64_t v = 0;
@@ -412,6 +425,9 @@ CTGATE_CMD(bridge, "bridge", "PORT PORT", 2, 2, CTGATE_CMD_STARTUP, cmd_bridge,
 		"forward between two ports (a transparent bump in the wire)")
 CTGATE_CMD(workers, "workers", "N", 1, 1, CTGATE_CMD_STARTUP, cmd_workers,
 		"number of worker lcores (one rx and tx queue each per port)")
+CTGATE_CMD(dispatch, "dispatch", "l3|l4", 1, 1, CTGATE_CMD_STARTUP, cmd_dispatch,
+		"owner of a packet: its host pair (l3, default: helpers and fragments stay on one "
+		"worker) or its 5-tuple (l4)")
 CTGATE_CMD(mempool, "mempool", "N", 1, 1, CTGATE_CMD_STARTUP, cmd_mempool,
 		"mbufs per NUMA socket")
 CTGATE_CMD(ct_max, "conntrack max", "N", 1, 1, CTGATE_CMD_STARTUP, cmd_conntrack_max,

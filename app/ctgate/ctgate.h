@@ -27,6 +27,7 @@
 #define CTGATE_DEVARGS	    256
 #define CTGATE_PATH	    512
 #define CTGATE_BURST	    32
+#define CTGATE_TX_RETRIES 64 /* tx_burst retries before a full ring counts as drops */
 #define CTGATE_TXBUF	    (4 * CTGATE_BURST + CTG_FRAG_MAX_FRAGS)
 #define CTGATE_RX_DESC	    512
 #define CTGATE_TX_DESC	    512
@@ -61,6 +62,7 @@ struct ctgate_conf {
 	struct ctgate_port ports[CTGATE_MAX_PORTS];
 	uint16_t nb_ports;
 	uint16_t nb_workers;		/* "workers N" / --workers */
+	uint8_t owner_mode;		/* "dispatch l3|l4": enum ctg_pipeline_owner_mode */
 	unsigned int workers_line;	/* line of "workers", 0 from the command line */
 	uint32_t mempool_size;		/* mbufs per socket ("mempool N") */
 	uint64_t ct_max;		/* total connections ("conntrack max N") */

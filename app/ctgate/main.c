@@ -259,6 +259,7 @@ workers_create(struct ctgate_app *app)
 		pc.worker_id = i;
 		pc.nb_workers = conf->nb_workers;
 		pc.owner_seed = owner_seed;
+		pc.owner_mode = conf->owner_mode;
 		w->pl = ctg_pipeline_create(&pc);
 		if (w->ring == NULL || w->pl == NULL) {
 			fprintf(stderr, "ctgate: cannot create worker %u's state: %s\n", i,

@@ -36,6 +36,11 @@ static uint8_t sym_rss_key[52] = {
 	0x5a, 0x6d, 0x5a, 0x6d, 0x5a, 0x6d, 0x5a, 0x6d, 0x5a, 0x6d, 0x5a, 0x6d, 0x5a,
 };
 
+/* dispatch l3: hash the addresses only, so both directions and every fragment and port of
+ * a host pair reach its owner. */
+#define RSS_WANT_L3 (RTE_ETH_RSS_IPV4 | RTE_ETH_RSS_FRAG_IPV4 | RTE_ETH_RSS_NONFRAG_IPV4_OTHER | \
+		RTE_ETH_RSS_IPV6 | RTE_ETH_RSS_FRAG_IPV6 | RTE_ETH_RSS_NONFRAG_IPV6_OTHER)
+
 #define RSS_WANT                                                                          \
 	(RTE_ETH_RSS_NONFRAG_IPV4_TCP | RTE_ETH_RSS_NONFRAG_IPV4_UDP |                   \
 			RTE_ETH_RSS_NONFRAG_IPV6_TCP | RTE_ETH_RSS_NONFRAG_IPV6_UDP |    \
@@ -91,9 +96,11 @@ port_setup(struct ctgate_app *app, struct ctgate_port *p, FILE *err)
 	}
 	memset(&pc, 0, sizeof(pc));
 	p->rss = false;
-	if (nb_rxq > 1 && (info.flow_type_rss_offloads & RSS_WANT) != 0) {
+	uint64_t want = conf->owner_mode == CTG_PL_OWNER_L3 ? RSS_WANT_L3 : RSS_WANT;
+
+	if (nb_rxq > 1 && (info.flow_type_rss_offloads & want) != 0) {
 		pc.rxmode.mq_mode = RTE_ETH_MQ_RX_RSS;
-		pc.rx_adv_conf.rss_conf.rss_hf = info.flow_type_rss_offloads & RSS_WANT;
+		pc.rx_adv_conf.rss_conf.rss_hf = info.flow_type_rss_offloads & want;
 		if (info.hash_key_size > 0 && info.hash_key_size <= sizeof(sym_rss_key)) {
 			pc.rx_adv_conf.rss_conf.rss_key = sym_rss_key;
 			pc.rx_adv_conf.rss_conf.rss_key_len = info.hash_key_size;

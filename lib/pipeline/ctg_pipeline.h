@@ -52,6 +52,20 @@ enum ctg_pipeline_drop {
 
 const char *ctg_pipeline_drop_str(enum ctg_pipeline_drop d);
 
+/**
+ * What decides a packet's owner worker. L3 (the default): the two addresses and the
+ * zone, so every connection between two hosts - an FTP or TFTP control connection and
+ * the data connections its helper expects, fragments, ICMP errors about them - is owned
+ * by one worker and no expectation ever crosses workers; one host pair then uses one
+ * core. L4: the addresses and ports (spreads a single host pair's connections over the
+ * workers; an expected connection owned by another worker is then not RELATED).
+ */
+enum ctg_pipeline_owner_mode {
+	CTG_PL_OWNER_L3,
+	CTG_PL_OWNER_L4,
+	CTG_PL_OWNER_COUNT
+};
+
 /** Configuration of one pipeline. */
 struct ctg_pipeline_conf {
 	struct ctg_ct_conf ct;			/**< conntrack shard */
@@ -60,6 +74,7 @@ struct ctg_pipeline_conf {
 	uint16_t worker_id;			/**< this pipeline's worker */
 	uint16_t nb_workers;			/**< owner = hash % nb_workers; 1: no handoff */
 	uint64_t owner_seed;			/**< seed of the owner hash (same on all) */
+	uint8_t owner_mode;			/**< enum ctg_pipeline_owner_mode */
 	/**
 	 * Router model: FORWARD rules see the TTL / hop limit decremented, as on the kernel
 	 * oracle's router (ctgate-replay sets it). The appliance is a transparent bridge and

@@ -38,6 +38,7 @@ struct ctg_pipeline {
 	uint16_t nb_workers;
 	uint64_t owner_seed;
 	bool router_ttl;
+	bool owner_l4;
 	struct ctg_frag_result fres;
 	struct ctg_rule_result rres;
 	struct ctg_pipeline_stats stats;
@@ -75,6 +76,7 @@ ctg_pipeline_create(const struct ctg_pipeline_conf *conf)
 	pl->worker_id = conf->worker_id;
 	pl->nb_workers = conf->nb_workers ? conf->nb_workers : 1;
 	pl->router_ttl = conf->router_ttl;
+	pl->owner_l4 = conf->owner_mode == CTG_PL_OWNER_L4;
 	pl->owner_seed = conf->owner_seed;
 	return pl;
 }
@@ -115,6 +117,18 @@ ctg_pipeline_stats_get(const struct ctg_pipeline *pl)
 	return &pl->stats;
 }
 
+/* The owner of a flow tuple: a symmetric hash of the addresses (L3) or of the tuple. */
+static uint16_t
+owner_of(const struct ctg_pipeline *pl, struct ctg_ct_tuple *t)
+{
+	if (!pl->owner_l4) {
+		t->sport = 0;
+		t->dport = 0;
+		t->proto = 0;
+	}
+	return (uint16_t)(ctg_ct_flow_hash(t, pl->owner_seed) % pl->nb_workers);
+}
+
 uint16_t
 ctg_pipeline_owner(const struct ctg_pipeline *pl, const struct ctg_pkt *pkt)
 {
@@ -133,11 +147,11 @@ ctg_pipeline_owner(const struct ctg_pipeline *pl, const struct ctg_pkt *pkt)
 
 		if (ctg_pkt_parse_inner(l4 + 8, l4_len - 8, pkt->family, &inner) &&
 				ctg_ct_pkt_tuple(&inner, 0, &t))
-			return (uint16_t)(ctg_ct_flow_hash(&t, pl->owner_seed) % pl->nb_workers);
+			return owner_of(pl, &t);
 	}
 	if (!ctg_ct_pkt_tuple(pkt, 0, &t))
 		memset(&t.sport, 0, 4);
-	return (uint16_t)(ctg_ct_flow_hash(&t, pl->owner_seed) % pl->nb_workers);
+	return owner_of(pl, &t);
 }
 
 static void
