@@ -84,6 +84,14 @@ tx_flush(struct ctgate_worker *w, uint16_t port)
 	if (b->count == 0)
 		return;
 	n = rte_eth_tx_burst(w->app->conf.ports[port].port_id, w->id, b->pkts, b->count);
+	/* A full tx ring is usually drained within a few hundred cycles (a NIC, or the
+	 * memif peer's core): retry a bounded number of times before counting drops, as
+	 * testpmd's --tx-retry does, so a burst is not lost to a momentary stall. */
+	for (unsigned int retry = 0; n < b->count && retry < CTGATE_TX_RETRIES; retry++) {
+		rte_pause();
+		n += rte_eth_tx_burst(w->app->conf.ports[port].port_id, w->id, &b->pkts[n],
+				(uint16_t)(b->count - n));
+	}
 	w->st.tx += n;
 	if (n < b->count) {
 		w->st.tx_drop += b->count - n;
