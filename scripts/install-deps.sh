@@ -8,7 +8,7 @@ for p in build-essential pkg-config meson ninja-build clang llvm \
 	python3 python3-scapy iproute2 nftables conntrack iptables ethtool \
 	tcpdump curl iperf3 socat dnsutils iputils-ping python3-pyftpdlib \
 	procps rsync libsystemd-dev libisal-dev \
-	libmicrohttpd-dev prometheus nfdump tmux bc; do
+	libmicrohttpd-dev prometheus nfdump tmux bc tftpd-hpa tftp-hpa; do
 	dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "ok installed" || need="$need $p"
 done
 if [ -n "$need" ]; then
