@@ -20,9 +20,10 @@
  *
  * Ownership & synchronization
  *	Per shard, owner worker only. An expected connection must reach the shard that
- *	holds the expectation: see app/ctgate/README.md (expectations are created on the
- *	master's worker and the data connection's owner is computed from its own tuple, so
- *	the appliance hands the expectation to that owner when they differ).
+ *	holds the expectation: the pipeline's default owner function (dispatch l3) gives
+ *	every connection between two hosts to one worker, so the expected connection is
+ *	tracked where its master created the expectation (app/ctgate/README.md, "Helpers
+ *	and expectations across workers"). With dispatch l4 it may not be.
  */
 
 #include <errno.h>

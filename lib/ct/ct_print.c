@@ -166,6 +166,8 @@ ctg_ct_conn_print(const struct ctg_ct_conn *c, uint64_t now_ns, FILE *f)
 	if (c->status & CTG_CT_S_ASSURED)
 		fprintf(f, "[ASSURED] ");
 	fprintf(f, "mark=%u ", c->mark);
+	if (c->helper != CTG_CT_HELPER_NONE)
+		fprintf(f, "helper=%s ", ctg_ct_helper_name((enum ctg_ct_helper)c->helper));
 	if (c->orig.zone)
 		fprintf(f, "zone=%u ", c->orig.zone);
 	fprintf(f, "use=1");
