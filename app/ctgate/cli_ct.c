@@ -625,6 +625,32 @@ cmd_show_expect(struct ctgate_cmd_ctx *ctx, int argc, char **argv)
 }
 
 static int
+cmd_delete_expect(struct ctgate_cmd_ctx *ctx, int argc, char **argv)
+{
+	struct ctgate_app *app = ctx->app;
+	bool mask[CTGATE_MAX_WORKERS];
+	struct ctgate_ct_filter f;
+	uint64_t n = 0;
+	int rc = parse_filter(ctx, argc, argv, &f, NULL);
+
+	if (rc)
+		return rc;
+	for (uint16_t i = 0; i < app->conf.nb_workers; i++) {
+		app->workers[i].req->op = CTGATE_REQ_EXPECT_DELETE;
+		app->workers[i].req->filter = f;
+		mask[i] = true;
+	}
+	ctgate_req_run_all(app, mask);
+	for (uint16_t i = 0; i < app->conf.nb_workers; i++)
+		n += app->workers[i].req->n;
+	if (ctx->json)
+		fprintf(ctx->out, "{\"deleted\": %" PRIu64 "}\n", n);
+	else
+		fprintf(ctx->out, "ctgate: %" PRIu64 " expectations have been deleted.\n", n);
+	return 0;
+}
+
+static int
 cmd_events(struct ctgate_cmd_ctx *ctx, int argc, char **argv)
 {
 	struct ctgate_ct_filter f;
@@ -663,6 +689,10 @@ CTGATE_CMD(get, "get", "-p PROTO -s SRC -d DST --sport N --dport N [--zone N]", 
 		"T --icmp-code C --icmp-id I")
 CTGATE_CMD(delete, "delete", "FILTERS", 2, 20, CTGATE_CMD_RW | CTGATE_CMD_RUNTIME | CTGATE_CMD_JSON,
 		cmd_delete, "delete the connections matching FILTERS (conntrack -D)")
+CTGATE_CMD(delete_expect, "delete expect", "[FILTERS]", 0, 20,
+		CTGATE_CMD_RW | CTGATE_CMD_RUNTIME | CTGATE_CMD_JSON, cmd_delete_expect,
+		"delete the expectations matching FILTERS (-p, -s, -d, --dport), all without "
+		"(conntrack -D/-F expect)")
 CTGATE_CMD(flush, "flush", "", 0, 0, CTGATE_CMD_RW | CTGATE_CMD_RUNTIME | CTGATE_CMD_JSON,
 		cmd_flush, "delete every connection (conntrack -F)")
 CTGATE_CMD(events, "events", "[FILTERS]", 0, 20,

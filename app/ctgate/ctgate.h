@@ -186,6 +186,7 @@ enum ctgate_req_op {
 	CTGATE_REQ_DELETE,     /* delete matching entries from cursor on */
 	CTGATE_REQ_GET,	       /* copy the entry of a tuple */
 	CTGATE_REQ_EXPECT,     /* copy the expectations */
+	CTGATE_REQ_EXPECT_DELETE, /* delete the expectations matching the filter */
 	CTGATE_REQ_RULES_ZERO, /* zero this worker's rule counters */
 	CTGATE_REQ_CLEAR_MAX,  /* restart the longest-iteration/-request measurements */
 };

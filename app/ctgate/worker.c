@@ -456,6 +456,28 @@ expect_copy(const struct ctg_ct_expect *e, void *arg)
 	return 0;
 }
 
+/* An expectation against the address/port/protocol part of a conntrack filter. */
+static bool
+expect_match(const struct ctg_ct_expect *e, void *arg)
+{
+	const struct ctgate_ct_filter *f = arg;
+	size_t alen = e->tuple.family == 4 ? 4 : 16;
+
+	if (f->proto != 0 && e->tuple.proto != f->proto)
+		return false;
+	if (f->family != 0 && e->tuple.family != f->family)
+		return false;
+	if (f->has_src && (f->src_family != e->tuple.family ||
+					  memcmp(f->src.b, e->tuple.src.b, alen) != 0))
+		return false;
+	if (f->has_dst && (f->dst_family != e->tuple.family ||
+					  memcmp(f->dst.b, e->tuple.dst.b, alen) != 0))
+		return false;
+	if (f->has_dport && e->tuple.dport != f->dport)
+		return false;
+	return true;
+}
+
 /* Serve one control request: a bounded chunk of the shard (see struct ctgate_req). */
 static void
 serve_request(struct ctgate_worker *w, struct ctgate_req *r)
@@ -498,6 +520,9 @@ serve_request(struct ctgate_worker *w, struct ctgate_req *r)
 		r->n = 0;
 		ctg_ct_expect_foreach(ct, w->now, expect_copy, r);
 		n = r->n;
+		break;
+	case CTGATE_REQ_EXPECT_DELETE:
+		n = ctg_ct_expect_delete(ct, expect_match, &r->filter);
 		break;
 	case CTGATE_REQ_CLEAR_MAX:
 		w->st.max_loop_cycles = 0;

@@ -187,6 +187,22 @@ ctg_ct_expect_foreach(const struct ctg_ct_shard *s, uint64_t now_ns, ctg_ct_expe
 	}
 }
 
+uint32_t
+ctg_ct_expect_delete(struct ctg_ct_shard *s, ctg_ct_expect_pred_fn *pred, void *arg)
+{
+	uint32_t n = 0;
+
+	for (uint32_t i = 0; i < CT_MAX_EXPECT && s->nb_expect > 0; i++) {
+		struct ctg_ct_expect *e = &s->expect[i];
+
+		if (e->in_use && (pred == NULL || pred(e, arg))) {
+			expect_remove(s, e);
+			n++;
+		}
+	}
+	return n;
+}
+
 static bool
 ct_helper_tftp(struct ctg_ct_shard *s, struct ctg_ct_conn *c, uint32_t idx,
 		const struct ctg_pkt *pkt, uint64_t now_ns)

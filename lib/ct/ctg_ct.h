@@ -461,6 +461,15 @@ typedef int ctg_ct_expect_visit_fn(const struct ctg_ct_expect *e, void *arg);
 void ctg_ct_expect_foreach(const struct ctg_ct_shard *s, uint64_t now_ns,
 		ctg_ct_expect_visit_fn *fn, void *arg);
 
+/** Which expectations ctg_ct_expect_delete() removes (NULL: all). */
+typedef bool ctg_ct_expect_pred_fn(const struct ctg_ct_expect *e, void *arg);
+
+/**
+ * Delete the expectations @p pred selects (conntrack -D expect / -F expect).
+ * @return how many were deleted. Context: owner worker.
+ */
+uint32_t ctg_ct_expect_delete(struct ctg_ct_shard *s, ctg_ct_expect_pred_fn *pred, void *arg);
+
 /**
  * Conclude a tracked packet: confirm on accept (insert the unconfirmed connection when
  * @p accepted, discard it otherwise), and delete a connection the packet destroyed.

@@ -63,6 +63,7 @@ expect_ok "get by tuple (either direction)" "dport=8080" get -p tcp -s 10.99.1.2
 icmp_id=$(cli show conntrack -p icmp | sed -n 's/.* id=\([0-9]*\) .*/\1/p' | head -n 1)
 expect_ok "get -p icmp" "type=8 code=0 id=$icmp_id" get -p icmp -s 10.99.1.1 -d 10.99.1.2 --icmp-type 8 --icmp-code 0 --icmp-id "${icmp_id:-0}"
 expect_ok "show expect" "expectations have been shown" show expect
+expect_ok "delete expect" "expectations have been deleted" delete expect -p tcp
 expect_ok "show params" "nf_conntrack_tcp_timeout_established = 432000" show params
 expect_ok "rules show without rules" "no rules loaded" rules show
 expect_ok "show log (empty)" "LOG records: 0" show log
