@@ -9,15 +9,21 @@
 # (clean stop on SIGTERM under load, mbuf leak check).
 #
 # usage: scripts/soak.sh [DURATION_S=600] [BUILD_DIR=build] [SAMPLE_S=10]
-# Needs root (memif, --no-huge). Output: the report on stdout, logs in $SOAK_DIR
-# (default a fresh /tmp/ctg-soak.XXXXXX, kept).
+# Environment: SOAK_RUN_S (seconds per generator run, default 60: legitimate flows are
+# started for that long while the attack runs at SOAK_ATTACK_PPS, default 2000, for the
+# whole run), SOAK_CT_MAX (conntrack max, 65536), SOAK_DIR (logs, default a fresh
+# /tmp/ctg-soak.XXXXXX, kept). Each generator run connects to ctgate's memif ports and
+# disconnects at its end: SOAK_RUN_S=2 makes a port down/up stress test of it.
+# Needs root (memif, --no-huge). Output: the report on stdout.
 DURATION=${1:-600}
 BUILD=${2:-build}
 SAMPLE=${3:-10}
 CTGATE=$BUILD/app/ctgate/ctgate
 GEN=$BUILD/app/ctgate-gen/ctgate-gen
 CLI=$BUILD/app/ctgate-cli/ctgate-cli
-MAX=${SOAK_CT_MAX:-4096}
+MAX=${SOAK_CT_MAX:-65536}
+RUN_S=${SOAK_RUN_S:-60}
+APPS=${SOAK_ATTACK_PPS:-2000}
 
 if [ "$(id -u)" != 0 ]; then
 	echo "soak.sh: needs root (memif, --no-huge)" >&2
@@ -54,6 +60,7 @@ CONF
 "$CTGATE" --no-huge -m 512 --no-pci --file-prefix "ct$TAG" --lcores "0@0,1@1" \
 	-- --config "$DIR/ct.conf" --no-console > "$DIR/ctgate.log" 2>&1 &
 CT_PID=$!
+trap 'kill -TERM "$CT_PID" 2>/dev/null; kill "$SAMPLER" 2>/dev/null' EXIT
 for _ in $(seq 100); do
 	grep -q "running with" "$DIR/ctgate.log" && break
 	sleep 0.1
@@ -89,13 +96,13 @@ sampler > "$DIR/samples.txt" &
 SAMPLER=$!
 
 PROFILES=(
-	"syn_flood --profile syn-flood --legit mix --attack-count 20000 --attack-pps 40000"
-	"syn_flood_inside --profile syn-flood --attack-from inside --legit tcp --attack-count 20000 --attack-pps 40000 --retries 12"
-	"midstream --profile midstream --legit mix --attack-count 20000 --attack-pps 40000"
-	"oow --profile oow --legit tcp --requests 40 --concurrency 32 --attack-count 4000 --attack-pps 40000"
-	"frag_flood --profile frag-flood --legit mix --attack-count 5000 --attack-pps 40000"
-	"icmp_spoof --profile icmp-spoof --legit mix --attack-count 10000 --attack-pps 40000"
-	"portscan --profile portscan --legit mix --attack-count 8192 --attack-pps 40000"
+	"syn_flood --profile syn-flood --legit mix"
+	"syn_flood_inside --profile syn-flood --attack-from inside --legit tcp --retries 12"
+	"midstream --profile midstream --legit mix"
+	"oow --profile oow --legit tcp --requests 40 --concurrency 32"
+	"frag_flood --profile frag-flood --legit mix"
+	"icmp_spoof --profile icmp-spoof --legit mix"
+	"portscan --profile portscan --legit mix"
 )
 END=$((SECONDS + DURATION))
 run=0
@@ -105,11 +112,13 @@ while [ $SECONDS -lt $END ]; do
 	name=${p%% *}
 	args=${p#* }
 	left=$((END - SECONDS))
+	run_s=$((left < RUN_S ? (left > 1 ? left : 1) : RUN_S))
 	# shellcheck disable=SC2086
 	timeout $((left + 60)) "$GEN" --no-huge -m 1024 --no-pci --file-prefix "gen$TAG" \
 		--lcores "0@0" --vdev="net_memif0,role=client,socket=$DIR/in.sock" \
 		--vdev="net_memif1,role=client,socket=$DIR/out.sock" \
-		-- --family both --flows 200 $args > "$DIR/gen.$run.log" 2>&1
+		-- --family both --flows 0 --duration "$run_s" --attack-pps "$APPS" \
+		--attack-count $((APPS * run_s)) $args > "$DIR/gen.$run.log" 2>&1
 	rc=$?
 	echo "$((SECONDS)) $name rc=$rc $(grep '^gen: ' "$DIR/gen.$run.log" | tail -n1)" >> "$DIR/gen.txt"
 	run=$((run + 1))
@@ -123,7 +132,8 @@ CT_RC=$?
 wait "$SAMPLER" 2>/dev/null
 
 field() { echo "$1" | tr ' ' '\n' | sed -n "s/^$2=//p"; }
-echo "## Soak report: $DURATION s, $run generator runs, conntrack max $MAX, logs in $DIR"
+echo "## Soak report: $DURATION s, $run generator runs of ${RUN_S} s, attack $APPS pps," \
+	"conntrack max $MAX, logs in $DIR"
 echo
 echo "### Generator runs (legitimate flows completed, throughput)"
 echo
