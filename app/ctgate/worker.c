@@ -205,6 +205,10 @@ handle_frame(struct ctgate_worker *w, uint16_t port, struct rte_mbuf *m, uint64_
 		.data = rte_pktmbuf_mtod(m, const uint8_t *),
 		.len = rte_pktmbuf_data_len(m),
 		.link = CTG_PKT_LINK_ETHER,
+		/* The NIC verified the TCP/UDP checksum: CHECKSUM_UNNECESSARY. */
+		.flags = (m->ol_flags & RTE_MBUF_F_RX_L4_CKSUM_MASK) == RTE_MBUF_F_RX_L4_CKSUM_GOOD ?
+				CTG_PIPELINE_PKT_L4_CSUM_OK :
+				0,
 		.in_port = port,
 		.out_port = p->peer,
 		.cookie = (uint64_t)(uintptr_t)m,

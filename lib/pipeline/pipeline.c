@@ -154,14 +154,48 @@ ctg_pipeline_owner(const struct ctg_pipeline *pl, const struct ctg_pkt *pkt)
 	return owner_of(pl, &t);
 }
 
-static void
+/*
+ * Every field the paths below may leave unwritten, field by field rather than a memset
+ * of the whole struct (the common path writes verdict, drop and pkt_status itself, and
+ * most of the rest; the compiler merges adjacent stores and drops the overwritten).
+ */
+static inline void
 out_init(struct ctg_pipeline_out *out)
 {
-	memset(out, 0, sizeof(*out));
+	out->verdict = 0;
+	out->drop = 0;
+	out->pkt_status = 0;
+	out->pkt_drop_reason = 0;
 	out->frag_status = 0xff;
-	out->ct.conn = CTG_CT_NO_CONN;
-	out->ct.state = CTG_CT_INVALID;
+	out->frag_reason = 0;
 	out->rule_verdict = CTG_RULE_ACCEPT;
+	out->rules_ran = 0;
+	out->owner = 0;
+	out->zone = 0;
+	out->ct.state = CTG_CT_INVALID;
+	out->ct.dir = 0;
+	out->ct.reason = 0;
+	out->ct.flags = 0;
+	out->ct.conn = CTG_CT_NO_CONN;
+	out->conn_id = 0;
+	out->conn_l4_state = NULL;
+	out->conn_tcp_state = 0;
+	out->conn_gone = 0;
+	out->helper_drop = 0;
+	out->conn_status = 0;
+	out->mark = 0;
+	out->frag_cookies = NULL;
+	out->nb_frag_cookies = 0;
+	out->max_frag_len = 0;
+	out->discarded = NULL;
+	out->nb_discarded = 0;
+	out->duplicate_of = 0;
+	out->dgram = NULL;
+	out->dgram_len = 0;
+	out->reject = NULL;
+	out->reject_len = 0;
+	out->nb_log = 0;
+	out->log = NULL;
 }
 
 static void
@@ -188,8 +222,16 @@ report_conn(struct ctg_pipeline *pl, struct ctg_pipeline_out *out, const struct 
 	if (c == NULL)
 		c = ctg_ct_conn_get(pl->ct, out->ct.conn);
 	out->conn_id = c->id;
-	out->conn_l4_state = ctg_ct_conn_l4_state_str(c);
-	out->conn_tcp_state = c->orig.proto == 6 ? c->l4.tcp.state : 0;
+	/* ctg_ct_conn_l4_state_str(), without the call for UDP and the rest. */
+	if (c->orig.proto == 6) {
+		out->conn_l4_state = ctg_ct_tcp_state_str((enum ctg_ct_tcp_state)c->l4.tcp.state);
+		out->conn_tcp_state = c->l4.tcp.state;
+	} else {
+		out->conn_l4_state = c->orig.proto == 132 ?
+				ctg_ct_sctp_state_str((enum ctg_ct_sctp_state)c->l4.sctp.state) :
+				NULL;
+		out->conn_tcp_state = 0;
+	}
 	out->conn_status = c->status | (accepted ? CTG_CT_S_CONFIRMED : 0);
 	out->conn_gone = (out->ct.flags & CTG_CT_RES_DESTROYED) ||
 			((out->ct.flags & CTG_CT_RES_UNCONFIRMED) && !accepted);
@@ -305,14 +347,17 @@ classify(struct ctg_pipeline *pl, const struct ctg_pkt *dg, const struct ctg_pip
 		accepted = rr->verdict == CTG_RULE_ACCEPT;
 	}
 
-	/* The helper hook runs on accepted packets, before confirmation. */
-	if (accepted && !notrack && !ctg_ct_help(pl->ct, dg, &out->ct, now_ns)) {
+	/* The helper hook runs on accepted packets, before confirmation (ctg_ct_help()
+	 * accepts without looking further when the attached connection has no helper). */
+	if (accepted && !notrack && (c == NULL || c->helper != CTG_CT_HELPER_NONE) &&
+			!ctg_ct_help(pl->ct, dg, &out->ct, now_ns)) {
 		accepted = false;
 		out->helper_drop = 1;
 	}
 
 	report_conn(pl, out, c, accepted);
-	if (!notrack)
+	/* ctg_ct_finish() acts only on a new or destroyed attached connection. */
+	if (!notrack && (out->ct.flags & (CTG_CT_RES_UNCONFIRMED | CTG_CT_RES_DESTROYED)))
 		ctg_ct_finish(pl->ct, &out->ct, accepted);
 	if (accepted)
 		finish(pl, out, CTG_PL_FORWARD, CTG_PL_DROP_NONE);

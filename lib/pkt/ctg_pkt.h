@@ -122,6 +122,67 @@ bool ctg_pkt_ipv4_options_drop(const struct ctg_pkt *pkt);
 /** Internet checksum partial sum (ones' complement, not folded) of @p len bytes. */
 uint32_t ctg_pkt_csum_partial(const uint8_t *p, uint32_t len, uint32_t sum);
 
+/*
+ * Inline building blocks of the checksums (RFC 1071, 2.(B): the ones' complement sum
+ * does not depend on byte order): add native 64-bit words with end-around carry into
+ * @p acc, then fold the accumulator to 16 bits. The folded value is the native-order
+ * ones' complement sum; it is 0 only for all-zero data and 0xffff for a buffer whose
+ * checksum verifies (swapping it to big-endian maps 0xffff to itself).
+ */
+static inline uint64_t
+ctg_pkt_csum_add64(uint64_t acc, uint64_t w)
+{
+	acc += w;
+	return acc + (acc < w); /* end-around carry */
+}
+
+static inline uint64_t
+ctg_pkt_csum_acc(const uint8_t *p, uint32_t len, uint64_t acc)
+{
+	uint64_t w;
+	uint32_t w32;
+	uint16_t w16;
+
+	while (len >= 8) {
+		__builtin_memcpy(&w, p, 8);
+		acc = ctg_pkt_csum_add64(acc, w);
+		p += 8;
+		len -= 8;
+	}
+	if (len >= 4) {
+		__builtin_memcpy(&w32, p, 4);
+		acc = ctg_pkt_csum_add64(acc, w32);
+		p += 4;
+		len -= 4;
+	}
+	if (len >= 2) {
+		__builtin_memcpy(&w16, p, 2);
+		acc = ctg_pkt_csum_add64(acc, w16);
+		p += 2;
+		len -= 2;
+	}
+	if (len) {
+#if __BYTE_ORDER__ == __ORDER_LITTLE_ENDIAN__
+		acc = ctg_pkt_csum_add64(acc, p[0]);
+#else
+		acc = ctg_pkt_csum_add64(acc, (uint32_t)p[0] << 8);
+#endif
+	}
+	return acc;
+}
+
+/** Fold a native accumulator of ctg_pkt_csum_acc() to 16 bits (native order). */
+static inline uint32_t
+ctg_pkt_csum_native16(uint64_t acc)
+{
+	acc = (acc & 0xffffffffu) + (acc >> 32);
+	acc = (acc & 0xffffffffu) + (acc >> 32);
+	acc = (acc & 0xffff) + (acc >> 16);
+	acc = (acc & 0xffff) + (acc >> 16);
+	acc = (acc & 0xffff) + (acc >> 16);
+	return (uint32_t)acc;
+}
+
 /** Fold a partial sum to 16 bits and complement it. */
 static inline uint16_t
 ctg_pkt_csum_fold(uint32_t sum)

@@ -64,7 +64,7 @@ parse_ipv4(const uint8_t *l3, uint32_t caplen, struct ctg_pkt *pkt)
 	ihl = (uint32_t)(l3[0] & 0x0f) * 4;
 	if (ihl < 20 || ihl > caplen)
 		return drop(pkt, CTG_PKT_DROP_IP_HDR_LEN);
-	if (ctg_pkt_csum_fold(ctg_pkt_csum_partial(l3, ihl, 0)) != 0)
+	if (ctg_pkt_csum_native16(ctg_pkt_csum_acc(l3, ihl, 0)) != 0xffff)
 		return drop(pkt, CTG_PKT_DROP_IP_CSUM);
 	tot_len = ctg_get_be16(l3 + 2);
 	if (tot_len > caplen || tot_len < ihl)
