@@ -8,6 +8,8 @@
  * bit 4: run expiry, bit 5: the "rules" drop this packet (abort instead of confirm is
  * exercised through a tiny shard). Invariants checked: counters add up, no more live
  * connections than the table allows, every connection reported by a result exists.
+ * First byte: bit 0 nf_conntrack_checksum, bit 1 ctgate's limits on (small per-zone,
+ * per-source with a prefix from bits 4-6, half-open), whose gauges must return to 0.
  */
 
 #include <stdint.h>
@@ -39,6 +41,13 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	params.max = 64;
 	if (size > 0)
 		params.checksum = data[0] & 1;
+	if (size > 0 && (data[0] & 2)) {
+		params.limit_per_zone = 48;
+		params.limit_per_source = 4;
+		params.limit_source_prefix4 = 32 - ((data[0] >> 4) & 7) * 4;
+		params.limit_source_prefix6 = 128 - ((data[0] >> 4) & 7) * 16;
+		params.limit_embryonic = 8;
+	}
 	pc.ct.capacity = 64;
 	pc.ct.seed = 1;
 	pc.ct_params = &params;
@@ -88,6 +97,9 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 			ctg_pipeline_expire(pl, now, 16, release, &released);
 		if (ctg_ct_count(ctg_pipeline_ct(pl)) > 64)
 			abort();
+		if (ctg_ct_stats_get(ctg_pipeline_ct(pl))->embryonic >
+				ctg_ct_count(ctg_pipeline_ct(pl)) + 1)
+			abort();
 	}
 	{
 		const struct ctg_pipeline_stats *st = ctg_pipeline_stats_get(pl);
@@ -100,6 +112,8 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	}
 	ctg_pipeline_expire(pl, now + 1000000000000000000ULL, 1u << 20, release, &released);
 	if (ctg_ct_count(ctg_pipeline_ct(pl)) != 0)
+		abort();
+	if (ctg_ct_stats_get(ctg_pipeline_ct(pl))->embryonic != 0)
 		abort();
 	if (ctg_frag_stats_get(ctg_pipeline_frag(pl))->queues != 0)
 		abort();
