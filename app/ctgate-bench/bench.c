@@ -154,6 +154,9 @@ struct bench {
 static double tsc_hz;
 static uint64_t tsc_at_start;
 static uint64_t rng_state = 0x6374676174656265ULL;
+/* ctg_pipeline_pkt.flags of the timed frames: CTG_PIPELINE_PKT_L4_CSUM_OK with
+ * --csum-offload (what the appliance passes when the NIC verified the checksum). */
+static uint8_t timed_pkt_flags;
 
 /* ---- clocks ---- */
 
@@ -613,7 +616,7 @@ after_pkt(struct bench *b, const struct frame *f, uint32_t frame_idx,
 static void
 process_n_single(struct bench *b, struct stream *s, uint64_t n)
 {
-	struct ctg_pipeline_pkt in = { .link = CTG_PKT_LINK_ETHER };
+	struct ctg_pipeline_pkt in = { .link = CTG_PKT_LINK_ETHER, .flags = timed_pkt_flags };
 	struct ctg_pipeline_out out;
 	const struct frame *frames = s->frames;
 	const uint32_t *order = s->order;
@@ -675,6 +678,7 @@ process_n_burst(struct bench *b, struct stream *s, uint64_t n)
 			in[i].data = f->data;
 			in[i].len = f->len;
 			in[i].link = CTG_PKT_LINK_ETHER;
+			in[i].flags = timed_pkt_flags;
 			in[i].cookie = p;
 			nb_new += f->action == ACT_NEWFLOW;
 			if (++p == nb_order)
@@ -1382,6 +1386,8 @@ usage(FILE *f)
 		"                    and tcp-lifecycle use ctg_pipeline_process_burst()\n"
 		"                    (NAME) and/or one ctg_pipeline_process() a packet\n"
 		"                    (NAME-single); hot-flow-burst is hot-flow in bursts\n"
+		"  --csum-offload    timed frames carry CTG_PIPELINE_PKT_L4_CSUM_OK (the NIC\n"
+		"                    verified TCP/UDP checksums, as the appliance passes)\n"
 		"  --help\n"
 		"Prints: workload=NAME flows=N pkts=P mpps=X ns_per_pkt=Y cycles_per_pkt=Z\n"
 		"        conns_per_s=C bytes_per_conn=B   ('-': not measured; '#': notes)\n");
@@ -1462,6 +1468,7 @@ main(int argc, char **argv)
 		{ "cpu", required_argument, NULL, 'c' },
 		{ "seed", required_argument, NULL, 'S' },
 		{ "mode", required_argument, NULL, 'm' },
+		{ "csum-offload", no_argument, NULL, 'o' },
 		{ "help", no_argument, NULL, 'h' },
 		{ NULL, 0, NULL, 0 },
 	};
@@ -1520,6 +1527,9 @@ main(int argc, char **argv)
 				fprintf(stderr, "ctgate-bench: --mode burst|single|both\n");
 				return 2;
 			}
+			break;
+		case 'o':
+			timed_pkt_flags = CTG_PIPELINE_PKT_L4_CSUM_OK;
 			break;
 		case 'h':
 			usage(stdout);

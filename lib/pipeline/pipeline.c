@@ -213,7 +213,7 @@ finish(struct ctg_pipeline *pl, struct ctg_pipeline_out *out, enum ctg_pipeline_
  * What the packet left behind, for reports (read before confirmation or removal).
  * @p c is the connection of out->ct.conn when the packet is attached to it, or NULL.
  */
-static void
+static inline __attribute__((always_inline)) void
 report_conn(struct ctg_pipeline *pl, struct ctg_pipeline_out *out, const struct ctg_ct_conn *c,
 		bool accepted)
 {
