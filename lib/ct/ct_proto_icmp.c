@@ -34,11 +34,14 @@ icmp_is_error(uint8_t type)
 	return type == 3 || type == 4 || type == 5 || type == 11 || type == 12;
 }
 
-/* ICMPv6 messages conntrack never tracks: MLD 130-132, RS/RA/NS/NA 133-136, MLDv2 143. */
+/*
+ * ICMPv6 messages conntrack never tracks (noct_valid_new): MLD 130-132, RS/RA/NS/NA
+ * 133-136, MLDv2 report 143, multicast router advertisement 151.
+ */
 static bool
 icmpv6_untracked(uint8_t type)
 {
-	return (type >= 130 && type <= 136) || type == 143;
+	return (type >= 130 && type <= 136) || type == 143 || type == 151;
 }
 
 static bool
