@@ -211,6 +211,7 @@ struct gen_opts {
 	uint32_t wait_link_s;
 	uint16_t port[2];
 	uint16_t nb_queues;
+	uint32_t linger_s; /* keep the ports up after the report, until a signal or this */
 	const char *pcap;
 	struct gen_addr client4, server4, client6, server6;
 };
@@ -1672,6 +1673,9 @@ usage(FILE *f)
 		"                     [10.1.0.1 10.2.0.1 fd00:1::1 fd00:2::1]\n"
 		"  --ports A,B        DPDK port ids                               [0,1]\n"
 		"  --queues N         rx/tx queues a port (memif: the peer's count) [1]\n"
+		"  --linger S         after the report, keep the links up until SIGTERM or S seconds\n"
+		"                     (lets the peer stop first: a memif peer that sees its link\n"
+		"                     torn down while polling can crash in DPDK 22.11's PMD)\n"
 		"  --pcap FILE        write every generated frame\n"
 		"  --loss-ok          incomplete flows are reported, not errors\n"
 		"  --settle-ms N      keep receiving after the end               [300]\n"
@@ -1726,6 +1730,7 @@ parse_args(struct gen_opts *o, int argc, char **argv)
 		{ "server-ip6", required_argument, NULL, '4' },
 		{ "ports", required_argument, NULL, 'o' },
 		{ "queues", required_argument, NULL, 'q' },
+		{ "linger", required_argument, NULL, 'G' },
 		{ "pcap", required_argument, NULL, 'W' },
 		{ "loss-ok", no_argument, NULL, 'L' },
 		{ "settle-ms", required_argument, NULL, 'e' },
@@ -1875,6 +1880,9 @@ parse_args(struct gen_opts *o, int argc, char **argv)
 			break;
 		case 'W':
 			o->pcap = optarg;
+			break;
+		case 'G':
+			o->linger_s = (uint32_t)strtoul(optarg, NULL, 0);
 			break;
 		case 'L':
 			o->loss_ok = true;
@@ -2144,6 +2152,10 @@ main(int argc, char **argv)
 	fflush(stdout);
 	run(g);
 	ret = report(g);
+	fflush(stdout);
+	atomic_store(&stop_signal, 0);
+	for (uint64_t t = 0; t < (uint64_t)g->o.linger_s * 10 && !atomic_load(&stop_signal); t++)
+		rte_delay_us_sleep(100000);
 out_ports:
 	for (int side = 0; side < 2; side++) {
 		for (uint16_t q = 0; q < MAX_QUEUES; q++) {

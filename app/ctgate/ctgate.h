@@ -31,7 +31,7 @@
 #define CTGATE_TXBUF	    (4 * CTGATE_BURST + CTG_FRAG_MAX_FRAGS)
 #define CTGATE_RX_DESC	    512
 #define CTGATE_TX_DESC	    512
-#define CTGATE_HANDOFF_RING 1024
+#define CTGATE_HANDOFF_RING 4096
 #define CTGATE_BIGBUF_SIZE  (65536 + 128)
 #define CTGATE_NO_PEER	    UINT16_MAX
 #define CTGATE_REQ_CHUNK    256	 /* entries one worker request copies at most */
