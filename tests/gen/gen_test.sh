@@ -209,7 +209,7 @@ run_profile tcp_imix 65536 --profile tcp --size imix --requests 8 --flows 100
 run_profile udp 65536 --profile udp --family both --size imix --flows 200
 run_profile udp_64 65536 --profile udp --size 64 --family both --flows 100
 run_profile udp_stream 65536 --profile udp --udp-mode stream --requests 200 --flows 50 \
-	--pps 50000
+	--pps 10000
 run_profile icmp 65536 --profile icmp --family both
 run_profile icmp_error 65536 --profile icmp-error --family both
 run_profile frag 65536 --profile frag --family both
