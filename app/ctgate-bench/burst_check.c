@@ -20,6 +20,7 @@
 #include <string.h>
 
 #include "ctg_pipeline.h"
+#include "pcap_link.h"
 
 #define MAX_FRAMES (1u << 20)
 
@@ -30,32 +31,6 @@ struct side {
 };
 
 static struct ctg_ct_params params;
-
-static int
-link_of(int dlt)
-{
-	switch (dlt) {
-	case DLT_EN10MB:
-		return CTG_PKT_LINK_ETHER;
-	case DLT_RAW:
-#ifdef DLT_IPV4
-	case DLT_IPV4:
-	case DLT_IPV6:
-#endif
-		return CTG_PKT_LINK_RAW;
-	case DLT_LINUX_SLL:
-		return CTG_PKT_LINK_SLL;
-#ifdef DLT_LINUX_SLL2
-	case DLT_LINUX_SLL2:
-		return CTG_PKT_LINK_SLL2;
-#endif
-	case DLT_NULL:
-	case DLT_LOOP:
-		return CTG_PKT_LINK_NULL;
-	default:
-		return -1;
-	}
-}
 
 static int
 side_open(struct side *sd, const char *rules, const char **helpers, int nb_helpers)
@@ -181,7 +156,7 @@ check_file(const char *file, const char *rules, const char **helpers, int nb_hel
 		fprintf(stderr, "ctgate-burst-check: %s: %s\n", file, errbuf);
 		return 1;
 	}
-	link = link_of(pcap_datalink(pc));
+	link = ctg_pcap_link(pcap_datalink(pc));
 	if (link < 0) {
 		pcap_close(pc);
 		return 0; /* not a link type the pipeline reads */

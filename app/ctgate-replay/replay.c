@@ -18,6 +18,7 @@
 #include <string.h>
 
 #include "ctg_pipeline.h"
+#include "pcap_link.h"
 
 #define MAX_CONN_NAMES (1u << 20)
 
@@ -215,32 +216,6 @@ print_conn(const struct ctg_ct_conn *c, uint32_t idx, void *arg)
 }
 
 static int
-link_of(int dlt)
-{
-	switch (dlt) {
-	case DLT_EN10MB:
-		return CTG_PKT_LINK_ETHER;
-	case DLT_RAW:
-#ifdef DLT_IPV4
-	case DLT_IPV4:
-	case DLT_IPV6:
-#endif
-		return CTG_PKT_LINK_RAW;
-	case DLT_LINUX_SLL:
-		return CTG_PKT_LINK_SLL;
-#ifdef DLT_LINUX_SLL2
-	case DLT_LINUX_SLL2:
-		return CTG_PKT_LINK_SLL2;
-#endif
-	case DLT_NULL:
-	case DLT_LOOP:
-		return CTG_PKT_LINK_NULL;
-	default:
-		return -1;
-	}
-}
-
-static int
 load_rules(struct replay *r, char *err, size_t errlen)
 {
 	struct ctg_rule_load_opts opts = {
@@ -402,7 +377,7 @@ main(int argc, char **argv)
 		fprintf(stderr, "ctgate-replay: %s: %s\n", argv[optind], errbuf);
 		return 1;
 	}
-	link = link_of(pcap_datalink(pc_in));
+	link = ctg_pcap_link(pcap_datalink(pc_in));
 	if (link < 0) {
 		fprintf(stderr, "ctgate-replay: %s: unsupported link type %s\n", argv[optind],
 				pcap_datalink_val_to_name(pcap_datalink(pc_in)));
