@@ -28,6 +28,7 @@
 #define CTGATE_PATH	    512
 #define CTGATE_BURST	    32
 #define CTGATE_TX_RETRIES 64 /* tx_burst retries before a full ring counts as drops */
+#define CTGATE_UNMAP_GRACE_MS 500 /* longest wait of an munmap() for the workers (unmap_guard.c) */
 #define CTGATE_TXBUF	    (4 * CTGATE_BURST + CTG_FRAG_MAX_FRAGS)
 #define CTGATE_RX_DESC	    512
 #define CTGATE_TX_DESC	    512
@@ -369,6 +370,14 @@ int ctgate_worker_main(void *arg);
 uint64_t ctgate_now_ns(const struct ctgate_app *app);
 void ctgate_handoff_drain_stopped(struct ctgate_app *app);
 void ctgate_free_held_fragments(struct ctgate_app *app);
+
+/* unmap_guard.c: munmap() waits for the workers to leave their bursts */
+int ctgate_unmap_guard_init(unsigned int nb_workers);
+void ctgate_unmap_guard_fini(void);
+void ctgate_unmap_guard_worker_online(unsigned int worker);
+void ctgate_unmap_guard_worker_offline(unsigned int worker);
+void ctgate_unmap_guard_quiescent(unsigned int worker);
+void ctgate_unmap_guard_stats(uint64_t *waits, uint64_t *timeouts, uint64_t *max_wait_us);
 
 /* worker.c: requests and events */
 void ctgate_worker_events_setup(struct ctgate_worker *w);

@@ -379,8 +379,13 @@ print_summary(struct ctgate_app *app, FILE *out)
 	uint64_t count = 0, handoffs = 0, ring_drops = 0, reassembled = 0, frags = 0;
 	uint64_t verdicts[CTG_PL_VERDICT_COUNT] = { 0 }, states[CTG_CT_STATE_COUNT] = { 0 };
 
+	uint64_t g_waits, g_timeouts, g_max_us;
+
 	fprintf(out, "ctgate: summary\n");
 	ctgate_ports_stats(app, out);
+	ctgate_unmap_guard_stats(&g_waits, &g_timeouts, &g_max_us);
+	fprintf(out, "  unmap guard: grace_periods=%" PRIu64 " timeouts=%" PRIu64
+		     " max_wait_us=%" PRIu64 "\n", g_waits, g_timeouts, g_max_us);
 	print_workers(app, out);
 	for (uint16_t i = 0; i < app->conf.nb_workers; i++) {
 		const struct ctgate_worker *w = &app->workers[i];
@@ -573,6 +578,9 @@ main(int argc, char **argv)
 	signal(SIGINT, on_signal);
 	signal(SIGTERM, on_signal);
 	signal(SIGHUP, on_signal);
+	if (ctgate_unmap_guard_init(app->conf.nb_workers) != 0)
+		fprintf(stderr, "ctgate: unmap guard not set up: a port's teardown may race "
+				"its workers\n");
 	for (uint16_t i = 0; i < app->conf.nb_workers; i++) {
 		rc = rte_eal_remote_launch(ctgate_worker_main, &app->workers[i],
 				app->workers[i].lcore);
@@ -628,6 +636,7 @@ main(int argc, char **argv)
 				atomic_load(&signal_stop) == SIGINT ? "SIGINT" : "SIGTERM");
 	atomic_store(&app->stop, true);
 	rte_eal_mp_wait_lcore();
+	ctgate_unmap_guard_fini();
 	ctgate_ctl_fini(app);
 	ctgate_handoff_drain_stopped(app);
 	ipfix_shutdown(app);

@@ -40,7 +40,10 @@
  *	  request per iteration, bounded (CTGATE_REQ_SCAN slots, CTGATE_REQ_CHUNK entries);
  *	- the event and LOG rings (worker -> control, SP/SC, fixed-size records): a full
  *	  ring is a counted loss (events_lost, log_lost); the worker never waits;
- *	- counters: 64-bit, written by the worker, read by the control core as snapshots.
+ *	- counters: 64-bit, written by the worker, read by the control core as snapshots;
+ *	- the unmap guard (unmap_guard.c): a quiescent-state report at the top of every
+ *	  iteration, outside every burst, so a PMD's munmap() of a port's memory waits
+ *	  until no worker is still inside a burst on it.
  */
 
 #include <inttypes.h>
@@ -579,6 +582,7 @@ ctgate_worker_main(void *arg)
 	void *msgs[CTGATE_BURST];
 	uint64_t iter = 0;
 
+	ctgate_unmap_guard_worker_online(w->id);
 	atomic_store_explicit(&w->running, true, memory_order_release);
 	while (!atomic_load_explicit(&app->stop, memory_order_relaxed)) {
 		uint64_t t0 = rte_rdtsc(), cycles;
@@ -586,6 +590,8 @@ ctgate_worker_main(void *arg)
 		unsigned int n, total = 0, work;
 		void *req = NULL;
 
+		/* Outside every burst: a PMD may now unmap what the last bursts used. */
+		ctgate_unmap_guard_quiescent(w->id);
 		w->now = now;
 		check_rules(w);
 		check_params(w);
@@ -631,6 +637,7 @@ ctgate_worker_main(void *arg)
 	}
 	for (uint16_t p = 0; p < nb_ports; p++)
 		tx_flush(w, p);
+	ctgate_unmap_guard_worker_offline(w->id);
 	atomic_store_explicit(&w->running, false, memory_order_release);
 	return 0;
 }
