@@ -96,6 +96,7 @@
 	X(MIDSTREAM, "midstream")                                                        \
 	X(OOW, "oow")                                                                    \
 	X(FRAG_FLOOD, "frag-flood")                                                      \
+	X(FRAG_TINY, "frag-tiny")                                                        \
 	X(ICMP_SPOOF, "icmp-spoof")                                                      \
 	X(PORTSCAN, "portscan")
 
@@ -472,6 +473,7 @@ send_l4(struct gen *g, int side, uint8_t family, uint8_t proto, const struct gen
 		.mtu = mtu,
 		.frag_first_only = frag_attack == 1,
 		.frag_skip_middle = frag_attack == 2,
+		.frag_skip_last = frag_attack == 3,
 	};
 	uint16_t c;
 	uint32_t csum_off;
@@ -1267,6 +1269,20 @@ attack_one(struct gen *g)
 				(int)(k % 2) + 1);
 		break;
 	}
+	case GEN_P_FRAG_TINY: {
+		/* 63 fragments of 8 bytes, the last never sent: 62 held per datagram. */
+		struct rte_udp_hdr *uh = (struct rte_udp_hdr *)l4;
+		uint32_t plen = 63 * 8 - 8;
+
+		uh->src_port = rte_cpu_to_be_16((uint16_t)(1024 + rte_rand_max(60000)));
+		uh->dst_port = rte_cpu_to_be_16(SERVER_FRAG);
+		uh->dgram_len = rte_cpu_to_be_16((uint16_t)(8 + plen));
+		gen_payload_fill(l4 + 8, plen, GEN_ATTACK_FLOW, k, rte_rdtsc(), k);
+		g->cls = TXC_BLOCKED;
+		send_l4(g, side, fam, IPPROTO_UDP, &src, &dst, l4, 8 + plen,
+				(uint16_t)(fam == 4 ? 20 + 8 : 40 + 8 + 8), 3);
+		break;
+	}
 	case GEN_P_ICMP_SPOOF: {
 		/* Quoted datagram: an unknown flow (k even) or a live one with a wrong outer dst. */
 		struct gen_flow *f = (k % 2) ? live_flow(g, false) : NULL;
@@ -1651,7 +1667,7 @@ usage(FILE *f)
 		"usage: ctgate-gen [EAL options] -- --profile NAME [options]\n"
 		"  port A (first) = clients (inside), port B (second) = servers (outside)\n"
 		"  --profile P        tcp udp icmp icmp-error frag | syn-flood midstream oow\n"
-		"                     frag-flood icmp-spoof portscan\n"
+		"                     frag-flood frag-tiny icmp-spoof portscan\n"
 		"  --family 4|6|both  address family (both: alternate per flow)   [4]\n"
 		"  --flows N          flows to run in all                        [100]\n"
 		"  --concurrency N    flows open at once                         [16]\n"

@@ -38,6 +38,7 @@ struct gen_ip {
 	uint16_t mtu;		/* fragment above this IP length; 0: never */
 	bool frag_first_only;	/* attack: emit only the first fragment */
 	bool frag_skip_middle;	/* attack: emit first and last fragments only */
+	bool frag_skip_last;	/* attack: emit every fragment but the last */
 };
 
 /** Payload stamp: the first GEN_STAMP_LEN bytes of a payload that is long enough. */

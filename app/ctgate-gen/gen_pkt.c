@@ -257,6 +257,8 @@ gen_ip_emit(struct rte_mempool *mp, const uint8_t *smac, const uint8_t *dmac,
 			break;
 		if (ip->frag_skip_middle && off > 0 && !last)
 			continue;
+		if (ip->frag_skip_last && last)
+			break;
 		m = frame(mp, smac, dmac, ip, l4 + off, len, off, true, !last);
 		if (m != NULL && emit(ctx, m))
 			n++;

@@ -33,6 +33,8 @@
 #define CTGATE_RX_DESC	    512
 #define CTGATE_TX_DESC	    512
 #define CTGATE_HANDOFF_RING 4096
+#define CTGATE_FRAG_DATAGRAMS 1024 /* datagrams in reassembly per worker */
+#define CTGATE_FRAG_HELD_MIN 1024  /* mbufs reserved per worker for held fragments */
 #define CTGATE_BIGBUF_SIZE  (65536 + 128)
 #define CTGATE_NO_PEER	    UINT16_MAX
 #define CTGATE_REQ_CHUNK    256	 /* entries one worker request copies at most */

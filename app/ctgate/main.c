@@ -163,6 +163,7 @@ workers_create(struct ctgate_app *app)
 {
 	struct ctgate_conf *conf = &app->conf;
 	unsigned int lcore, need, per_socket[RTE_MAX_NUMA_NODES] = { 0 };
+	uint32_t held_max[RTE_MAX_NUMA_NODES] = { 0 };
 	uint64_t owner_seed = rte_rand();
 	uint16_t i = 0;
 	char name[RTE_MEMPOOL_NAMESIZE];
@@ -184,7 +185,12 @@ workers_create(struct ctgate_app *app)
 		per_socket[w->socket]++;
 		i++;
 	}
-	/* Mbufs each socket needs at least: rx rings of its queues, tx rings, bursts. */
+	/*
+	 * Mbufs each socket needs at least: rx rings of its queues, tx rings, bursts, and
+	 * CTGATE_FRAG_HELD_MIN held fragments per worker. What is left above the rings is
+	 * the workers' reassembly budget (ctg_frag_conf.max_held), so a flood of tiny
+	 * fragments is refused by reassembly before it can empty the pool and starve rx.
+	 */
 	for (int s = 0; s < RTE_MAX_NUMA_NODES; s++) {
 		uint32_t n;
 
@@ -192,11 +198,14 @@ workers_create(struct ctgate_app *app)
 			continue;
 		need = per_socket[s] * conf->nb_ports *
 				(CTGATE_RX_DESC + CTGATE_TX_DESC + CTGATE_TXBUF) + 2048;
-		n = RTE_MAX(conf->mempool_size, need);
+		n = RTE_MAX(conf->mempool_size, need + per_socket[s] * CTGATE_FRAG_HELD_MIN);
+		held_max[s] = RTE_MIN((n - need) / per_socket[s],
+				CTGATE_FRAG_DATAGRAMS * CTG_FRAG_MAX_FRAGS);
 		if (n != conf->mempool_size)
 			printf("ctgate: mempool on socket %d raised from %u to %u mbufs "
-			       "(rx/tx rings of %u queues)\n",
-					s, conf->mempool_size, n, per_socket[s] * conf->nb_ports);
+			       "(rx/tx rings of %u queues, %u held fragments per worker)\n",
+					s, conf->mempool_size, n, per_socket[s] * conf->nb_ports,
+					CTGATE_FRAG_HELD_MIN);
 		snprintf(name, sizeof(name), "ctg_mbuf_s%d", s);
 		app->mbuf_pools[s] = rte_pktmbuf_pool_create(name, n, 256, 0,
 				RTE_MBUF_DEFAULT_BUF_SIZE, s);
@@ -250,9 +259,10 @@ workers_create(struct ctgate_app *app)
 		pc.ct.id_base = i + 1u;
 		pc.ct.id_stride = conf->nb_workers;
 		pc.ct_params = &app->shard_params;
-		pc.frag.max_datagrams = 1024;
+		pc.frag.max_datagrams = CTGATE_FRAG_DATAGRAMS;
 		pc.frag.max_frags = CTG_FRAG_MAX_FRAGS;
 		pc.frag.max_bytes = 4u << 20;
+		pc.frag.max_held = held_max[w->socket];
 		pc.frag.timeout_ns_v4 = 30 * CTG_NS_PER_S;
 		pc.frag.timeout_ns_v6 = 60 * CTG_NS_PER_S;
 		pc.frag.hash_seed = (uint32_t)rte_rand();

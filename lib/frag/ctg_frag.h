@@ -35,6 +35,13 @@ struct ctg_frag_conf {
 	uint32_t max_datagrams;	     /**< datagrams being reassembled at once */
 	uint32_t max_frags;	     /**< fragments per datagram, <= CTG_FRAG_MAX_FRAGS */
 	uint64_t max_bytes;	     /**< payload bytes held in all queues */
+	/**
+	 * Fragments held in all queues, 0 for no limit. The caller keeps each held
+	 * fragment's packet (an mbuf) until its datagram ends, so this bounds the packet
+	 * buffers a flood of tiny fragments can pin (64 per datagram, 8 bytes each, would
+	 * otherwise pin max_datagrams x 64 of them within a small byte budget).
+	 */
+	uint32_t max_held;
 	uint64_t timeout_ns_v4;	     /**< ipfrag_time (30 s) */
 	uint64_t timeout_ns_v6;	     /**< nf_conntrack_frag6_timeout (60 s) */
 	uint32_t hash_seed;	     /**< seed of the datagram index hash (pick it at random) */
@@ -68,7 +75,7 @@ enum ctg_frag_status {
 	X(NOT_ALIGNED, "non-final fragment not a multiple of 8 bytes")                   \
 	X(TOO_MANY_FRAGS, "too many fragments in one datagram")                          \
 	X(NO_QUEUE, "datagram table full")                                               \
-	X(NO_MEMORY, "fragment byte budget exhausted")                                   \
+	X(NO_MEMORY, "fragment memory budget exhausted (bytes or fragments held)")       \
 	X(TIMEOUT, "reassembly timed out")                                               \
 	X(MALFORMED, "malformed fragment")                                               \
 	X(ECN, "fragments with conflicting ECN codepoints (RFC 3168)")                   \
@@ -122,6 +129,7 @@ struct ctg_frag_stats {
 	uint64_t evicted;	/**< datagrams evicted because every slot was in use */
 	uint64_t queues;	/**< datagrams being reassembled now */
 	uint64_t bytes;		/**< payload bytes held now */
+	uint64_t held;		/**< fragments held now (conf.max_held) */
 	uint64_t mem_bytes;	/**< arena bytes in use now (whole pages) */
 	uint64_t mem_limit;	/**< arena size (max_bytes rounded down to pages) */
 };

@@ -129,6 +129,15 @@ queue_commit(struct ctg_frag_table *t, struct frag_queue *q, enum frag_place pla
 	e->end = end;
 	q->meat += end - offset;
 	t->stats.bytes += end - offset;
+	t->stats.held++;
+}
+
+/* The memory budget: arena pages for @p need, and a slot under conf.max_held. */
+static inline bool
+budget_ok(const struct ctg_frag_table *t, uint32_t need)
+{
+	return need <= t->nb_page_free &&
+			(t->conf.max_held == 0 || t->stats.held < t->conf.max_held);
 }
 
 /* Cookie of the queued fragment that holds payload byte @p offset (for a duplicate). */
@@ -191,6 +200,7 @@ reasm_fail(struct ctg_frag_table *t, struct frag_queue *q, struct ctg_frag_resul
 		enum ctg_frag_reason reason)
 {
 	q->nb_frags--;
+	t->stats.held--;
 	discard(t, q, res, reason);
 }
 
@@ -322,7 +332,7 @@ frag_insert_v4(struct ctg_frag_table *t, const struct ctg_pkt *pkt, uint32_t use
 		need += pages_needed(q, FRAG_PAYLOAD + offset, kept_end - offset);
 	if (offset == 0)
 		need += pages_needed(q, FRAG_PAYLOAD - ihl, ihl);
-	if (need > t->nb_page_free) {
+	if (!budget_ok(t, need)) {
 		drop(t, res, CTG_FRAG_R_NO_MEMORY);
 		return;
 	}
@@ -566,7 +576,7 @@ frag_insert_v6(struct ctg_frag_table *t, const struct ctg_pkt *pkt, uint32_t use
 		need += pages_needed(q, FRAG_PAYLOAD + offset, end - offset);
 	if (offset == 0)
 		need += pages_needed(q, FRAG_PAYLOAD - fhoff, fhoff);
-	if (need > t->nb_page_free) {
+	if (!budget_ok(t, need)) {
 		drop(t, res, CTG_FRAG_R_NO_MEMORY);
 		return;
 	}

@@ -150,6 +150,7 @@ frag_free(struct ctg_frag_table *t, struct frag_queue *q)
 		}
 	}
 	t->stats.bytes -= q->meat;
+	t->stats.held -= q->nb_frags;
 	t->stats.mem_bytes = (uint64_t)(t->nb_pages - t->nb_page_free) * FRAG_PAGE_SIZE;
 	t->stats.queues--;
 	q->family = 0;

@@ -153,6 +153,7 @@ check_empty(struct ctg_frag_table *t)
 	CTG_ASSERT_EQ(s->queues, 0);
 	CTG_ASSERT_EQ(s->bytes, 0);
 	CTG_ASSERT_EQ(s->mem_bytes, 0);
+	CTG_ASSERT_EQ(s->held, 0);
 	return 0;
 }
 
@@ -535,6 +536,51 @@ t_byte_budget(void)
 		return 1;
 	ins4(t, &(struct v4f){ .id = 71, .off = 0, .len = 8, .mf = true }, 4, S(1), &r);
 	CTG_ASSERT_EQ(r.status, CTG_FRAG_HELD);
+	ctg_frag_table_destroy(t);
+	return 0;
+}
+
+/* max_held: tiny fragments cannot pin more packets than the budget allows. */
+static int
+t_held_budget(void)
+{
+	struct ctg_frag_conf c = {
+		.max_datagrams = 64,
+		.max_frags = CTG_FRAG_MAX_FRAGS,
+		.max_bytes = 4u << 20,
+		.max_held = 6,
+		.timeout_ns_v4 = S(30),
+		.timeout_ns_v6 = S(60),
+		.hash_seed = 0x1234567,
+	};
+	struct ctg_frag_table *t = ctg_frag_table_create(&c);
+	struct ctg_frag_result r;
+	uint64_t cookie = 1;
+
+	CTG_ASSERT(t != NULL, "table not created");
+	/* Two datagrams of 8-byte fragments, never completed: 6 held, then refused. */
+	for (uint16_t k = 0; k < 6; k++) {
+		ins4(t, &(struct v4f){ .id = (uint16_t)(90 + k % 2), .off = (uint16_t)(k / 2 * 8),
+				     .len = 8, .mf = true }, cookie++, S(1), &r);
+		CTG_ASSERT_EQ(r.status, CTG_FRAG_HELD);
+	}
+	CTG_ASSERT_EQ(ctg_frag_stats_get(t)->held, 6);
+	ins4(t, &(struct v4f){ .id = 92, .off = 0, .len = 8, .mf = true }, cookie++, S(1), &r);
+	CTG_ASSERT_EQ(r.status, CTG_FRAG_DROP);
+	CTG_ASSERT_EQ(r.reason, CTG_FRAG_R_NO_MEMORY);
+	CTG_ASSERT_EQ(ctg_frag_stats_get(t)->queues, 2);
+	CTG_ASSERT_EQ(ctg_frag_stats_get(t)->dropped[CTG_FRAG_R_NO_MEMORY], 1);
+	/* Their timeout frees all six (the kernel's budget is freed the same way). */
+	CTG_ASSERT_EQ(ctg_frag_expire(t, S(31), 10, NULL, NULL), 2);
+	CTG_ASSERT_EQ(ctg_frag_stats_get(t)->held, 0);
+	ins4(t, &(struct v4f){ .id = 93, .off = 0, .len = 8, .mf = true }, cookie++, S(32), &r);
+	CTG_ASSERT_EQ(r.status, CTG_FRAG_HELD);
+	CTG_ASSERT_EQ(ctg_frag_stats_get(t)->held, 1);
+	ins4(t, &(struct v4f){ .id = 93, .off = 8, .len = 8 }, cookie++, S(32), &r);
+	CTG_ASSERT_EQ(r.status, CTG_FRAG_COMPLETE);
+	CTG_ASSERT_EQ(r.nb_cookies, 2);
+	if (check_empty(t))
+		return 1;
 	ctg_frag_table_destroy(t);
 	return 0;
 }
@@ -930,6 +976,7 @@ static const struct ctg_test_case cases[] = {
 	{ "too many fragments", t_too_many_frags },
 	{ "table full: oldest evicted", t_table_full },
 	{ "byte budget", t_byte_budget },
+	{ "held fragment budget", t_held_budget },
 	{ "timeouts", t_timeout },
 	{ "v4 ECN, DF, options, zone", t_v4_ecn_df_options },
 	{ "v6 orders, extension headers", t_v6_orders },

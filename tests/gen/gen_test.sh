@@ -226,6 +226,10 @@ run_profile oow 65536 --profile oow --legit tcp --family both --requests 40 --co
 	--flows 200 --attack-count 4000 --attack-pps 50000
 run_profile frag_flood 65536 --profile frag-flood --family both --attack-count 5000 \
 	--attack-pps 50000
+# 62 held fragments per datagram: without a held-fragment budget this empties ctgate's
+# mbuf pool (rx starves until the fragments time out, 30 s).
+run_profile frag_tiny 65536 --profile frag-tiny --family both --attack-count 3000 \
+	--attack-pps 3000
 run_profile icmp_spoof 65536 --profile icmp-spoof --family both --attack-count 10000 \
 	--attack-pps 100000
 run_profile portscan 65536 --profile portscan --family both --attack-count 8192 \
