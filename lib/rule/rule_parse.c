@@ -139,6 +139,11 @@ text_append(char *out, size_t size, size_t *len, const char *w)
 	bool q = *w == '\0' || strpbrk(w, " \t\"'\\#") != NULL;
 	size_t l = *len;
 
+	/* A control character (a CR in a --log-prefix) is kept inside quotes too: bare at
+	 * the end of a saved line it would be taken for line-end white space on reload. */
+	for (const char *p = w; !q && *p != '\0'; p++)
+		q = (unsigned char)*p < 0x20 || *p == 0x7f;
+
 	if (l != 0 && l + 1 < size)
 		out[l++] = ' ';
 	if (q && l + 1 < size)
