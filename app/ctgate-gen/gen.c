@@ -497,7 +497,8 @@ send_l4(struct gen *g, int side, uint8_t family, uint8_t proto, const struct gen
 
 		memcpy(&a, l4 + (proto == IPPROTO_TCP || proto == IPPROTO_UDP ? 0 : 4), 2);
 		memcpy(&b, l4 + (proto == IPPROTO_TCP || proto == IPPROTO_UDP ? 2 : 4), 2);
-		q = (uint16_t)((a ^ b) % g->o.nb_queues);
+		/* In host order: the low bits of ports that differ by one must differ. */
+		q = (uint16_t)((rte_be_to_cpu_16(a) ^ rte_be_to_cpu_16(b)) % g->o.nb_queues);
 		g->tx[0] = &g->txq[0][q];
 		g->tx[1] = &g->txq[1][q];
 	}

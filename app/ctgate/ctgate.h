@@ -252,6 +252,7 @@ struct ctgate_worker {
 	atomic_uint_fast64_t params_gen_seen; /* last parameter generation applied */
 	atomic_uint_fast64_t last_rx_ns;     /* time of the last received frame */
 	atomic_bool running;		     /* the loop is running */
+	atomic_uint_fast64_t stall_until;    /* debug stall: TSC until which it stops polling */
 } __rte_cache_aligned;
 
 /** The appliance. */
@@ -275,6 +276,9 @@ struct ctgate_app {
 	uint64_t wall0_ns;		 /* CLOCK_REALTIME at ctgate_now_ns() == 0 */
 	struct ctgate_ctl *ctl;		 /* console, socket, exporters (control.c) */
 	uint64_t shutdown_drops;	 /* frames freed from rings at shutdown */
+	struct rte_mbuf **fault_mbufs;	 /* debug mbuf-hold: mbufs taken out of the pools */
+	uint32_t fault_nb;
+	uint32_t fault_cap;
 };
 
 /* commands.c: the command language shared by the config file and the console. */
@@ -372,6 +376,9 @@ int ctgate_worker_main(void *arg);
 uint64_t ctgate_now_ns(const struct ctgate_app *app);
 void ctgate_handoff_drain_stopped(struct ctgate_app *app);
 void ctgate_free_held_fragments(struct ctgate_app *app);
+
+/* cli_fault.c: gives back what "debug mbuf-hold" took (before the leak check) */
+void ctgate_fault_release(struct ctgate_app *app);
 
 /* unmap_guard.c: munmap() waits for the workers to leave their bursts */
 int ctgate_unmap_guard_init(unsigned int nb_workers);

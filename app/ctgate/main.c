@@ -215,7 +215,14 @@ workers_create(struct ctgate_app *app)
 			return -ENOMEM;
 		}
 	}
-	app->msg_pool = rte_mempool_create("ctg_handoff", conf->nb_workers * 2048 - 1,
+	/*
+	 * Handoff messages: enough to fill every worker's ring, plus every lcore's cache
+	 * and a burst in flight each, so a worker that stops draining its ring (stuck,
+	 * descheduled) costs drops on its own ring (ring_drop), not the messages the other
+	 * workers need to hand datagrams to each other (handoff_nomem).
+	 */
+	app->msg_pool = rte_mempool_create("ctg_handoff",
+			conf->nb_workers * (CTGATE_HANDOFF_RING + 3u * 64 + CTGATE_BURST),
 			sizeof(struct ctgate_handoff), 64, 0, NULL, NULL, NULL, NULL, SOCKET_ID_ANY,
 			0);
 	app->bigbuf_pool = rte_mempool_create("ctg_bigbuf", conf->nb_workers * 32 - 1,
@@ -653,6 +660,9 @@ main(int argc, char **argv)
 	ctgate_prom_stop(app);
 	print_summary(app, stdout);
 	ctgate_free_held_fragments(app);
+	ctgate_fault_release(app);
+	rte_free(app->fault_mbufs);
+	app->fault_mbufs = NULL;
 	for (uint16_t i = 0; i < app->conf.nb_ports; i++)
 		for (uint16_t q = 0; q < app->conf.nb_workers; q++)
 			rte_eth_tx_done_cleanup(app->conf.ports[i].port_id, q, 0);

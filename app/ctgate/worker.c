@@ -572,6 +572,18 @@ check_rules(struct ctgate_worker *w)
 	atomic_store_explicit(&w->rules_gen_seen, g, memory_order_release);
 }
 
+/* "debug stall": stop polling, as a descheduled or stuck core does (cli_fault.c). */
+static void __rte_noinline
+stall(struct ctgate_worker *w)
+{
+	uint64_t until = atomic_exchange_explicit(&w->stall_until, 0, memory_order_relaxed);
+
+	while (rte_rdtsc() < until && !atomic_load_explicit(&w->app->stop, memory_order_relaxed)) {
+		ctgate_unmap_guard_quiescent(w->id);
+		rte_pause();
+	}
+}
+
 int
 ctgate_worker_main(void *arg)
 {
@@ -592,6 +604,8 @@ ctgate_worker_main(void *arg)
 
 		/* Outside every burst: a PMD may now unmap what the last bursts used. */
 		ctgate_unmap_guard_quiescent(w->id);
+		if (unlikely(atomic_load_explicit(&w->stall_until, memory_order_relaxed) != 0))
+			stall(w);
 		w->now = now;
 		check_rules(w);
 		check_params(w);

@@ -36,9 +36,7 @@ cleanup() {
 }
 trap cleanup EXIT
 for _ in $(seq 100); do grep -q "running with" "$DIR/ctgate.log" && break; sleep 0.1; done
-n=0; fail=0
-ok() { n=$((n + 1)); echo "ok $n - $*"; }
-notok() { n=$((n + 1)); echo "not ok $n - $*"; fail=1; }
+. "$(dirname "$0")/tap.sh"
 if ! grep -q "running with" "$DIR/ctgate.log"; then
 	sed 's/^/# /' "$DIR/ctgate.log" | tail -n 10
 	if grep -qi "cannot probe" "$DIR/ctgate.log"; then echo "1..0 # SKIP net_memif not available"; exit 77; fi
@@ -81,10 +79,4 @@ waits=$(echo "$guard" | sed -n 's/.*grace_periods=\([0-9]*\).*/\1/p')
 [ "${waits:-0}" -gt 0 ] && echo "$guard" | grep -q " timeouts=0 " &&
 	ok "every PMD unmap waited for the workers (${waits} grace periods, none timed out)" ||
 	notok "unmap guard: '$guard'"
-if [ "$rc" = 0 ] && grep -q "^mbuf leak check: OK" "$DIR/ctgate.log"; then
-	ok "ctgate stopped cleanly, mbuf leak check OK"
-else
-	notok "ctgate exit $rc, $(grep 'leak check' "$DIR/ctgate.log")"
-fi
-echo "1..$n"
-exit $fail
+clean_stop "$rc" "$DIR/ctgate.log"
