@@ -31,6 +31,7 @@
 #include <signal.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/random.h>
 #include <time.h>
 #include <unistd.h>
 
@@ -158,13 +159,28 @@ struct overrides {
 	uint32_t stats_interval_s;
 };
 
+/*
+ * A key for the hashes an attacker must not predict (connection table, reassembly index,
+ * worker ownership): the kernel's CSPRNG (getrandom), like the kernel's own hash keys;
+ * rte_rand() (a PRNG seeded at start) only if getrandom is unavailable.
+ */
+static uint64_t
+hash_key(void)
+{
+	uint64_t k;
+
+	if (getrandom(&k, sizeof(k), 0) == (ssize_t)sizeof(k))
+		return k;
+	return rte_rand();
+}
+
 static int
 workers_create(struct ctgate_app *app)
 {
 	struct ctgate_conf *conf = &app->conf;
 	unsigned int lcore, need, per_socket[RTE_MAX_NUMA_NODES] = { 0 };
 	uint32_t held_max[RTE_MAX_NUMA_NODES] = { 0 };
-	uint64_t owner_seed = rte_rand();
+	uint64_t owner_seed = hash_key();
 	uint16_t i = 0;
 	char name[RTE_MEMPOOL_NAMESIZE];
 
@@ -262,7 +278,7 @@ workers_create(struct ctgate_app *app)
 			return -ENOMEM;
 		}
 		pc.ct.capacity = (uint32_t)app->shard_params.max;
-		pc.ct.seed = rte_rand();
+		pc.ct.seed = hash_key();
 		pc.ct.id_base = i + 1u;
 		pc.ct.id_stride = conf->nb_workers;
 		pc.ct_params = &app->shard_params;
@@ -272,7 +288,7 @@ workers_create(struct ctgate_app *app)
 		pc.frag.max_held = held_max[w->socket];
 		pc.frag.timeout_ns_v4 = 30 * CTG_NS_PER_S;
 		pc.frag.timeout_ns_v6 = 60 * CTG_NS_PER_S;
-		pc.frag.hash_seed = (uint32_t)rte_rand();
+		pc.frag.hash_seed = (uint32_t)hash_key();
 		pc.worker_id = i;
 		pc.nb_workers = conf->nb_workers;
 		pc.owner_seed = owner_seed;
