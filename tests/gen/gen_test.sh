@@ -5,8 +5,8 @@
 # usage: gen_test.sh CTGATE CTGATE_GEN WORKERS [PROFILE_FILTER]
 # Policy: the default-style ruleset (inside may open, outside may only answer).
 # Asserts per profile: the generator's checks pass (errors=0, every legitimate flow
-# completed), ctgate exits 0 with "mbuf leak check: OK", its connection count stays within
-# `conntrack max`, and every blocked attack frame is counted as a drop (or, for fragment
+# completed), ctgate exits 0 with "mbuf leak check: OK", its peak RSS stays within its
+# DPDK memory plus 128 MiB, its connection count stays within `conntrack max`, and every blocked attack frame is counted as a drop (or, for fragment
 # floods, as a held fragment) by ctgate. TAP output; exit 77 without root, memif or binaries.
 CTGATE=$1
 GEN=$2
@@ -46,6 +46,7 @@ else
 	CT_LCORES="0@0,(1-$WORKERS)@1"
 fi
 GEN_LCORES="0@0"
+MEM_SLACK_KB=$((128 * 1024))
 
 cat > "$DIR/gen.rules" <<'RULES'
 *filter
@@ -129,6 +130,10 @@ CONF
 		sleep 0.1
 	done
 	sleep 0.5 # let ctgate drain what is still in the rings before its counters are read
+	# Peak resident memory of this ctgate (one per profile): bounded by its DPDK memory
+	# (-m 512, tables and pools preallocated there) plus MEM_SLACK_KB for the process.
+	local hwm
+	hwm=$(awk '/^VmHWM:/ { print $2 }' "/proc/$CT_PID/status" 2>/dev/null)
 	kill -TERM "$CT_PID"
 	wait "$CT_PID"
 	local crc=$?
@@ -163,6 +168,11 @@ CONF
 		ok "$name: ctgate exit 0, mbuf leak check OK"
 	else
 		notok "$name: ctgate exit $crc, $(grep 'leak check' "$log")"
+	fi
+	if [ -n "$hwm" ] && [ "$hwm" -le $((512 * 1024 + MEM_SLACK_KB)) ]; then
+		ok "$name: ctgate peak RSS $((hwm / 1024)) MiB within its 512 MiB + $((MEM_SLACK_KB / 1024)) MiB"
+	else
+		notok "$name: ctgate peak RSS '${hwm}' kB beyond 512 MiB + $((MEM_SLACK_KB / 1024)) MiB"
 	fi
 	local count drop held blocked
 	count=$(ct_line_value "$log" conntrack: count)
