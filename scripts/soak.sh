@@ -2,7 +2,8 @@
 # SPDX-License-Identifier: BSD-3-Clause
 # Soak run (issue 9): one ctgate between two memif pairs for DURATION seconds while
 # ctgate-gen plays legitimate clients and servers mixed with each attack profile in turn
-# (syn-flood from outside and inside, midstream, oow, frag-flood, icmp-spoof, portscan).
+# (syn-flood from outside and inside, midstream, oow, frag-flood, frag-tiny, icmp-spoof,
+# portscan).
 # Every SAMPLE seconds it records the appliance's RSS, connection count, fragment bytes
 # held and drops; at the end it prints the report: legitimate flows completed and
 # throughput per generator run, memory over time, drops by reason, and ctgate's exit
@@ -101,6 +102,7 @@ PROFILES=(
 	"midstream --profile midstream --legit mix"
 	"oow --profile oow --legit tcp --requests 40 --concurrency 32"
 	"frag_flood --profile frag-flood --legit mix"
+	"frag_tiny --profile frag-tiny --legit mix"
 	"icmp_spoof --profile icmp-spoof --legit mix"
 	"portscan --profile portscan --legit mix"
 )
