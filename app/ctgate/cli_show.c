@@ -280,6 +280,7 @@ cmd_show_frag(struct ctgate_cmd_ctx *ctx, int argc, char **argv)
 	ROW("datagrams evicted", f->evicted);
 	ROW("queues now", f->queues);
 	ROW("bytes held now", f->bytes);
+	ROW("fragments held now", f->held);
 	ROW("arena bytes in use", f->mem_bytes);
 	ROW("arena size", f->mem_limit);
 	for (int r = 1; r < CTG_FRAG_R_COUNT; r++) {

@@ -321,6 +321,22 @@ ctgate_prom_write(struct ctgate_app *app, FILE *f)
 	for (uint16_t i = 0; i < nw; i++)
 		fprintf(f, "ctgate_conntrack_entries{worker=\"%u\"} %u\n", i,
 				ctg_ct_count(ctg_pipeline_ct(app->workers[i].pl)));
+	PROM_HEAD(f, "ctgate_conntrack_embryonic", "gauge",
+			"Half-open TCP connections counted (ctgate_limit_embryonic on)");
+	for (uint16_t i = 0; i < nw; i++)
+		fprintf(f, "ctgate_conntrack_embryonic{worker=\"%u\"} %" PRIu64 "\n", i,
+				ctg_ct_stats_get(ctg_pipeline_ct(app->workers[i].pl))->embryonic);
+	/* Packet buffers. */
+	PROM_HEAD(f, "ctgate_mbufs_in_use", "gauge", "Mbufs taken from the pool of a socket");
+	for (int so = 0; so < RTE_MAX_NUMA_NODES; so++)
+		if (app->mbuf_pools[so] != NULL)
+			fprintf(f, "ctgate_mbufs_in_use{socket=\"%d\"} %u\n", so,
+					rte_mempool_in_use_count(app->mbuf_pools[so]));
+	PROM_HEAD(f, "ctgate_mbufs", "gauge", "Mbufs in the pool of a socket");
+	for (int so = 0; so < RTE_MAX_NUMA_NODES; so++)
+		if (app->mbuf_pools[so] != NULL)
+			fprintf(f, "ctgate_mbufs{socket=\"%d\"} %u\n", so,
+					app->mbuf_pools[so]->size);
 #define CTG_CT_X(n)                                                                      \
 	PROM_HEAD(f, "ctgate_conntrack_" #n "_total", "counter",                         \
 			"Conntrack statistic " #n " (conntrack -S)");                    \
@@ -350,6 +366,7 @@ ctgate_prom_write(struct ctgate_app *app, FILE *f)
 	FRAG_METRIC("timeouts_total", "counter", timeouts, "Datagrams timed out")
 	FRAG_METRIC("queues", "gauge", queues, "Datagrams being reassembled")
 	FRAG_METRIC("held_bytes", "gauge", bytes, "Payload bytes held")
+	FRAG_METRIC("held_fragments", "gauge", held, "Fragments (and their mbufs) held")
 #undef FRAG_METRIC
 	PROM_HEAD(f, "ctgate_frag_dropped_total", "counter", "Fragments dropped by reason");
 	for (uint16_t i = 0; i < nw; i++)
