@@ -57,16 +57,6 @@ ctg_ct_sctp_state_str(enum ctg_ct_sctp_state st)
 }
 
 const char *
-ctg_ct_conn_l4_state_str(const struct ctg_ct_conn *c)
-{
-	if (c->orig.proto == 6)
-		return ctg_ct_tcp_state_str((enum ctg_ct_tcp_state)c->l4.tcp.state);
-	if (c->orig.proto == 132)
-		return ctg_ct_sctp_state_str((enum ctg_ct_sctp_state)c->l4.sctp.state);
-	return NULL;
-}
-
-const char *
 ctg_ct_reason_str(enum ctg_ct_reason r)
 {
 	return (unsigned int)r < CTG_CT_R_COUNT ? reason_names[r] : "?";

@@ -354,7 +354,7 @@ ctg_ct_track_key(struct ctg_ct_shard *s, const struct ctg_pkt *pkt, uint16_t zon
 }
 
 void
-ctg_ct_finish(struct ctg_ct_shard *s, struct ctg_ct_result *res, bool accepted)
+ctg_ct_finish_attached(struct ctg_ct_shard *s, struct ctg_ct_result *res, bool accepted)
 {
 	if (res->conn == CTG_CT_NO_CONN || (res->flags & CTG_CT_RES_NOT_ATTACHED))
 		return;

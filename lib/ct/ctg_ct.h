@@ -475,7 +475,15 @@ uint32_t ctg_ct_expect_delete(struct ctg_ct_shard *s, ctg_ct_expect_pred_fn *pre
  * @p accepted, discard it otherwise), and delete a connection the packet destroyed.
  * Context: owner worker.
  */
-void ctg_ct_finish(struct ctg_ct_shard *s, struct ctg_ct_result *res, bool accepted);
+void ctg_ct_finish_attached(struct ctg_ct_shard *s, struct ctg_ct_result *res, bool accepted);
+
+static inline void
+ctg_ct_finish(struct ctg_ct_shard *s, struct ctg_ct_result *res, bool accepted)
+{
+	/* Nothing to conclude for a packet of an existing connection it did not destroy. */
+	if (res->flags & (CTG_CT_RES_UNCONFIRMED | CTG_CT_RES_DESTROYED))
+		ctg_ct_finish_attached(s, res, accepted);
+}
 
 /** Mark that the rules decided on a packet classified UNTRACKED (counts it). */
 void ctg_ct_count_untracked(struct ctg_ct_shard *s);
@@ -546,8 +554,19 @@ const char *ctg_ct_state_str(enum ctg_ct_state st);
 const char *ctg_ct_tcp_state_str(enum ctg_ct_tcp_state st);
 const char *ctg_ct_sctp_state_str(enum ctg_ct_sctp_state st);
 
-/** The protocol state name of a connection (TCP or SCTP), or NULL for stateless ones. */
-const char *ctg_ct_conn_l4_state_str(const struct ctg_ct_conn *c);
+/**
+ * The protocol state name of a connection (TCP or SCTP), or NULL for stateless ones.
+ * Inline: the pipeline reports it for every tracked packet.
+ */
+static inline const char *
+ctg_ct_conn_l4_state_str(const struct ctg_ct_conn *c)
+{
+	if (c->orig.proto == 6)
+		return ctg_ct_tcp_state_str((enum ctg_ct_tcp_state)c->l4.tcp.state);
+	if (c->orig.proto == 132)
+		return ctg_ct_sctp_state_str((enum ctg_ct_sctp_state)c->l4.sctp.state);
+	return NULL;
+}
 const char *ctg_ct_reason_str(enum ctg_ct_reason r);
 
 /** Append the status bits "SEEN_REPLY|ASSURED" (or "-") to @p buf. */

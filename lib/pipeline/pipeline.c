@@ -222,16 +222,8 @@ report_conn(struct ctg_pipeline *pl, struct ctg_pipeline_out *out, const struct 
 	if (c == NULL)
 		c = ctg_ct_conn_get(pl->ct, out->ct.conn);
 	out->conn_id = c->id;
-	/* ctg_ct_conn_l4_state_str(), without the call for UDP and the rest. */
-	if (c->orig.proto == 6) {
-		out->conn_l4_state = ctg_ct_tcp_state_str((enum ctg_ct_tcp_state)c->l4.tcp.state);
-		out->conn_tcp_state = c->l4.tcp.state;
-	} else {
-		out->conn_l4_state = c->orig.proto == 132 ?
-				ctg_ct_sctp_state_str((enum ctg_ct_sctp_state)c->l4.sctp.state) :
-				NULL;
-		out->conn_tcp_state = 0;
-	}
+	out->conn_l4_state = ctg_ct_conn_l4_state_str(c);
+	out->conn_tcp_state = c->orig.proto == 6 ? c->l4.tcp.state : 0;
 	out->conn_status = c->status | (accepted ? CTG_CT_S_CONFIRMED : 0);
 	out->conn_gone = (out->ct.flags & CTG_CT_RES_DESTROYED) ||
 			((out->ct.flags & CTG_CT_RES_UNCONFIRMED) && !accepted);
@@ -356,8 +348,7 @@ classify(struct ctg_pipeline *pl, const struct ctg_pkt *dg, const struct ctg_pip
 	}
 
 	report_conn(pl, out, c, accepted);
-	/* ctg_ct_finish() acts only on a new or destroyed attached connection. */
-	if (!notrack && (out->ct.flags & (CTG_CT_RES_UNCONFIRMED | CTG_CT_RES_DESTROYED)))
+	if (!notrack)
 		ctg_ct_finish(pl->ct, &out->ct, accepted);
 	if (accepted)
 		finish(pl, out, CTG_PL_FORWARD, CTG_PL_DROP_NONE);

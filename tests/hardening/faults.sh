@@ -51,21 +51,8 @@ workers 2
 mempool 8192
 control socket $SOCK
 CONF
-"$CTGATE" --no-huge -m 512 --no-pci --file-prefix "ct$TAG" --lcores "0@0,(1-2)@1" \
-	-- --config "$DIR/ct.conf" --no-console > "$DIR/ctgate.log" 2>&1 &
-PID=$!
-cleanup() {
-	[ -n "$PID" ] && { kill -TERM "$PID" 2>/dev/null; wait "$PID" 2>/dev/null; }
-	rm -rf "$DIR"
-}
-trap cleanup EXIT
-for _ in $(seq 100); do [ -S "$SOCK" ] && grep -q "running with" "$DIR/ctgate.log" && break; sleep 0.1; done
 . "$(dirname "$0")/tap.sh"
-if ! grep -q "running with" "$DIR/ctgate.log"; then
-	sed 's/^/# /' "$DIR/ctgate.log" | tail -n 10
-	if grep -qi "cannot probe" "$DIR/ctgate.log"; then echo "1..0 # SKIP net_pcap not available"; exit 77; fi
-	echo "not ok 1 - ctgate did not start"; echo "1..1"; exit 1
-fi
+start_ctgate "$CTGATE" "$DIR" "$TAG" net_pcap "$SOCK"
 cli() { timeout 10 "$CLI" -s "$SOCK" "$@"; }
 wsum() { cli -j show workers | grep -o "\"$1\": [0-9]*" | awk '{ t += $2 } END { print t + 0 }'; }
 wone() { cli -j show workers | grep -o "\"$2\": [0-9]*" | sed -n "$(($1 + 1))p" | awk '{ print $2 + 0 }'; }

@@ -27,21 +27,8 @@ bridge in out
 workers 2
 mempool 8192
 CONF
-"$CTGATE" --no-huge -m 512 --no-pci --file-prefix "ct$TAG" --lcores "0@0,(1-2)@1" \
-	-- --config "$DIR/ct.conf" --no-console > "$DIR/ctgate.log" 2>&1 &
-PID=$!
-cleanup() {
-	[ -n "$PID" ] && { kill -TERM "$PID" 2>/dev/null; wait "$PID" 2>/dev/null; }
-	rm -rf "$DIR"
-}
-trap cleanup EXIT
-for _ in $(seq 100); do grep -q "running with" "$DIR/ctgate.log" && break; sleep 0.1; done
 . "$(dirname "$0")/tap.sh"
-if ! grep -q "running with" "$DIR/ctgate.log"; then
-	sed 's/^/# /' "$DIR/ctgate.log" | tail -n 10
-	if grep -qi "cannot probe" "$DIR/ctgate.log"; then echo "1..0 # SKIP net_memif not available"; exit 77; fi
-	echo "not ok 1 - ctgate did not start"; echo "1..1"; exit 1
-fi
+start_ctgate "$CTGATE" "$DIR" "$TAG" net_memif
 died=
 pids=()
 for i in $(seq "$PROCS"); do
